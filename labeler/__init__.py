@@ -1,0 +1,3 @@
+"""Labeler: an offline, encrypted annotation client for secure facilities."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,125 @@
+"""The `labeler` command line: argument parsing, error mapping and exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import traceback
+from pathlib import Path
+from typing import Callable
+
+from labeler import __version__
+from labeler.cli import commands
+from labeler.cli.output import ExitCode, Output
+from labeler.core.errors import (
+    ConfigError,
+    CryptoError,
+    LabelerError,
+    NotFoundError,
+    PolicyError,
+    WrongPasswordError,
+)
+from labeler.core.logsetup import configure_logging
+
+logger = logging.getLogger(__name__)
+
+
+def _add_password_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("passwords (never given on the command line)")
+    group.add_argument("--password-fd", type=int, metavar="FD",
+                       help="read passwords from this open file descriptor, one per line")
+    group.add_argument("--password-env", metavar="VAR",
+                       help="read the password from this environment variable")
+    group.add_argument("--new-password-fd", type=int, metavar="FD",
+                       help="read the new user's or new password from this descriptor")
+    group.add_argument("--new-password-env", metavar="VAR",
+                       help="read the new user's or new password from this variable")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="labeler",
+        description="Offline, encrypted annotation workspaces. With no command, "
+                    "opens the desktop client.")
+    parser.add_argument("--version", action="version", version=f"labeler {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument("-w", "--workspace", type=Path,
+                        default=Path(os.environ.get("LABELER_WORKSPACE", ".")),
+                        help="workspace folder (default: $LABELER_WORKSPACE or the current folder)")
+    parser.add_argument("-u", "--user", default=os.environ.get("LABELER_USER"),
+                        help="user to sign in as (default: $LABELER_USER)")
+    _add_password_options(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for register in commands.REGISTRY:
+        register(sub)
+    return parser
+
+
+def _exit_code_for(error: Exception) -> ExitCode:
+    if isinstance(error, WrongPasswordError):
+        return ExitCode.WRONG_PASSWORD
+    if isinstance(error, PolicyError):
+        return ExitCode.DENIED
+    if isinstance(error, NotFoundError):
+        return ExitCode.NOT_FOUND
+    if isinstance(error, (CryptoError,)):
+        return ExitCode.DAMAGED
+    if isinstance(error, ConfigError):
+        return ExitCode.USAGE
+    return ExitCode.ERROR
+
+
+_GLOBAL_FLAGS = {"--debug"}
+_GLOBAL_OPTIONS = {"-w", "--workspace", "-u", "--user", "--password-fd", "--password-env",
+                   "--new-password-fd", "--new-password-env"}
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Move global options written after the command to the front.
+
+    `labeler demo --workspace W` then means the same as `labeler --workspace W demo`.
+    """
+    front: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        name = token.split("=", 1)[0]
+        if token in _GLOBAL_FLAGS:
+            front.append(token)
+        elif name in _GLOBAL_OPTIONS and "=" in token:
+            front.append(token)
+        elif token in _GLOBAL_OPTIONS and index + 1 < len(argv):
+            front.extend(argv[index:index + 2])
+            index += 1
+        else:
+            rest.append(token)
+        index += 1
+    return front + rest
+
+
+def run(argv: list[str], output: Output | None = None) -> int:
+    """Run one command; return its exit code. Errors become one line on stderr."""
+    output = output or Output()
+    parser = build_parser()
+    try:
+        arguments = parser.parse_args(hoist_global_options(argv))
+    except SystemExit as exit_request:
+        return int(exit_request.code or 0)
+    configure_logging(debug=arguments.debug)
+    handler: Callable[[argparse.Namespace, Output], int] = arguments.handler
+    try:
+        return int(handler(arguments, output))
+    except KeyboardInterrupt:
+        output.error("cancelled")
+        return ExitCode.CANCELLED
+    except (LabelerError, ValueError, OSError) as error:
+        if arguments.debug:
+            traceback.print_exc(file=output.stderr)
+        message = str(error) if isinstance(error, (LabelerError, ValueError)) else (
+            f"{error.strerror or error}" + (f": {error.filename!r}" if error.filename else ""))
+        output.error(message)
+        logger.error("command %s failed: %s", arguments.command, type(error).__name__)
+        return _exit_code_for(error)

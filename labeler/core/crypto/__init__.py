@@ -1,0 +1,1 @@
+"""Key derivation, authenticated encryption, sealing and signing."""

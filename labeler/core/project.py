@@ -1,0 +1,297 @@
+"""An open project: its store, content chunks, keys and the signed-in user's view.
+
+Reads go through `Project` so that what a user sees is decided in one place:
+field values are decrypted only with the class keys the user holds, and the
+choice between full, masked and hidden follows the project's field policy.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
+
+from labeler.core.audit import append_project_entry, utc_now
+from labeler.core.crypto.keyring import ProjectKeys
+from labeler.core.crypto.primitives import SecretKey, decrypt, encrypt
+from labeler.core.errors import CryptoError, NotFoundError, PolicyError, StorageError
+from labeler.core.model.ontology import Ontology, ontology_from_json
+from labeler.core.policy.fields import (
+    FieldPolicy,
+    Visibility,
+    class_for_roles,
+)
+from labeler.core.policy.roles import Permission
+from labeler.core.storage.chunks import ChunkFolder, ChunkRef
+from labeler.core.storage.store import Connection, open_store, transaction
+
+if TYPE_CHECKING:
+    from labeler.core.session import Session
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FieldView:
+    """One metadata field as the signed-in user may see it."""
+
+    name: str
+    visibility: Visibility
+    value: str | None  # None when hidden
+
+
+ASSET_COLUMNS = (
+    "id", "bucket_id", "path", "size", "mtime_ns", "sha256", "blob_id", "kind", "format",
+    "width", "height", "stored_width", "stored_height", "orientation", "mode",
+    "frame_count", "fps", "duration_s", "encoding", "notes", "status", "presence",
+    "imported_at", "updated_at",
+)
+
+
+@dataclass(frozen=True)
+class Asset:
+    id: int
+    bucket_id: str
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str
+    blob_id: int
+    kind: str
+    format: str
+    width: int | None
+    height: int | None
+    stored_width: int | None
+    stored_height: int | None
+    orientation: int
+    mode: str | None
+    frame_count: int | None
+    fps: float | None
+    duration_s: float | None
+    encoding: str | None
+    notes: str
+    status: str
+    presence: str
+    imported_at: str
+    updated_at: str
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> Asset:
+        return cls(*row)
+
+
+def field_aad(project_id: str, asset_id: int, name: str, variant: str, class_id: str,
+              key_version: int) -> bytes:
+    return (f"labeler-field-v1|{project_id}|{asset_id}|{name}|{variant}|{class_id}|"
+            f"{key_version}").encode()
+
+
+class Project:
+    """One project opened by one signed-in user."""
+
+    def __init__(self, session: Session, record: Mapping[str, Any]) -> None:
+        self.session = session
+        self.id: str = record["id"]
+        self.record = dict(record)
+        self.folder = session.workspace.project_folder(self.id)
+        self._versions = dict(session.keyring.projects.get(self.id, {}))
+        if not self._versions:
+            raise PolicyError(f"user {session.user!r} holds no keys for project {self.id!r}")
+        self.key_version = max(self._versions)
+        self.connection: Connection | None = open_store(
+            self.folder / "store.db", self.keys.store_key
+        )
+        self.chunks = ChunkFolder(self.folder / "chunks", self.id)
+        self.policy = FieldPolicy.from_json(record["policy"])
+        self.ontology: Ontology = ontology_from_json(record["ontology"])
+
+    # -- keys and state -----------------------------------------------------
+
+    @property
+    def keys(self) -> ProjectKeys:
+        return self._versions[self.key_version]
+
+    @property
+    def user(self) -> str:
+        return self.session.user
+
+    @property
+    def role(self) -> str:
+        return self.session.role
+
+    @property
+    def db(self) -> Connection:
+        if self.connection is None:
+            raise StorageError(f"project {self.id!r} is closed; open it again")
+        return self.connection
+
+    def content_key(self, key_version: int) -> SecretKey:
+        keys = self._versions.get(key_version)
+        if keys is None:
+            raise CryptoError(f"no content key of version {key_version} for project {self.id!r}")
+        return keys.content_key
+
+    def class_key(self, class_id: str, key_version: int) -> SecretKey | None:
+        keys = self._versions.get(key_version)
+        return None if keys is None else keys.class_keys.get(class_id)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+        self._versions = {}
+        self.session.forget_project(self)
+
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Hold the project's exclusive write lock (imports and orphan collection)."""
+        path = self.folder / "write.lock"
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StorageError(
+                    f"another Labeler process is importing into project {self.id!r}; "
+                    "wait for it to finish"
+                ) from None
+            yield
+        finally:
+            os.close(descriptor)
+
+    def audit(self, action: str, obj: str = "", details: Mapping[str, Any] | None = None) -> int:
+        """Append a signed audit entry inside the caller's transaction."""
+        return append_project_entry(self.db, user=self.user, action=action, obj=obj,
+                                    details=details or {}, sign=self.session.keyring.sign)
+
+    # -- assets ----------------------------------------------------------------
+
+    def count_assets(self, *, status: str | None = None, kind: str | None = None) -> int:
+        where, parameters = _asset_filter(status, kind)
+        return int(self.db.execute(f"SELECT count(*) FROM assets {where}", parameters).fetchone()[0])
+
+    def list_assets(self, *, status: str | None = None, kind: str | None = None,
+                    offset: int = 0, limit: int = -1) -> list[Asset]:
+        where, parameters = _asset_filter(status, kind)
+        rows = self.db.execute(
+            f"SELECT {', '.join(ASSET_COLUMNS)} FROM assets {where} ORDER BY id LIMIT ? OFFSET ?",
+            (*parameters, limit, offset),
+        )
+        return [Asset.from_row(row) for row in rows]
+
+    def asset(self, asset_id: int) -> Asset:
+        row = self.db.execute(
+            f"SELECT {', '.join(ASSET_COLUMNS)} FROM assets WHERE id = ?", (asset_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"project {self.id!r} has no asset {asset_id}")
+        return Asset.from_row(row)
+
+    def find_asset(self, reference: str) -> Asset:
+        """Find an asset by numeric id or by its path in the bucket."""
+        if reference.isdigit():
+            return self.asset(int(reference))
+        row = self.db.execute(
+            f"SELECT {', '.join(ASSET_COLUMNS)} FROM assets WHERE path = ? ORDER BY id LIMIT 1",
+            (reference,),
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"project {self.id!r} has no asset with path {reference!r}")
+        return Asset.from_row(row)
+
+    def read_content(self, asset: Asset) -> bytes:
+        """Decrypt an asset's original bytes (audited as a view)."""
+        self.session.require(Permission.VIEW)
+        row = self.db.execute("SELECT sha256, key_version FROM blobs WHERE id = ?",
+                              (asset.blob_id,)).fetchone()
+        if row is None:
+            raise StorageError(f"asset {asset.id} names content that is not in the store")
+        refs = [ChunkRef(idx, name, size) for idx, name, size in self.db.execute(
+            "SELECT idx, file, size FROM chunks WHERE blob_id = ? ORDER BY idx", (asset.blob_id,))]
+        return self.chunks.read_blob(refs, key=self.content_key(row[1]), blob_sha256=row[0])
+
+    # -- fields ------------------------------------------------------------------
+
+    def store_fields(self, asset_id: int, fields: Mapping[str, str]) -> None:
+        """Encrypt field values per the policy, inside the caller's transaction."""
+        from labeler.core.policy.fields import mask_value
+
+        self.db.execute("DELETE FROM fields WHERE asset_id = ?", (asset_id,))
+        for name, value in fields.items():
+            rule = self.policy.rule_for(name)
+            forms = (
+                ("full", rule.roles_with(Visibility.VISIBLE), value),
+                ("masked", rule.roles_with(Visibility.MASKED),
+                 mask_value(value, rule.mask, rule.placeholder)),
+            )
+            for variant, roles, text in forms:
+                if not roles:
+                    continue
+                class_id = class_for_roles(roles)
+                key = self.class_key(class_id, self.key_version)
+                if key is None:
+                    raise CryptoError(
+                        f"user {self.user!r} cannot store field {name!r}: no key for its class"
+                    )
+                aad = field_aad(self.id, asset_id, name, variant, class_id, self.key_version)
+                self.db.execute(
+                    "INSERT INTO fields (asset_id, name, variant, class_id, key_version,"
+                    " ciphertext) VALUES (?, ?, ?, ?, ?, ?)",
+                    (asset_id, name, variant, class_id, self.key_version,
+                     encrypt(key, text.encode("utf-8"), aad)),
+                )
+
+    def fields_for_user(self, asset_id: int) -> list[FieldView]:
+        """Return every field of an asset as this user's role may see it."""
+        rows = self.db.execute(
+            "SELECT name, variant, class_id, key_version, ciphertext FROM fields"
+            " WHERE asset_id = ? ORDER BY name, variant", (asset_id,)).fetchall()
+        names = sorted({row[0] for row in rows})
+        by_key = {(row[0], row[1]): row for row in rows}
+        views = []
+        for name in names:
+            level = self.policy.rule_for(name).visibility.get(self.role, Visibility.HIDDEN)
+            variant = {"visible": "full", "masked": "masked"}.get(level)
+            row = by_key.get((name, variant)) if variant else None
+            if row is None:
+                views.append(FieldView(name, Visibility.HIDDEN, None))
+                continue
+            key = self.class_key(row[2], row[3])
+            if key is None:
+                views.append(FieldView(name, Visibility.HIDDEN, None))
+                continue
+            aad = field_aad(self.id, asset_id, name, row[1], row[2], row[3])
+            views.append(FieldView(name, level, decrypt(key, bytes(row[4]), aad).decode("utf-8")))
+        return views
+
+    # -- status --------------------------------------------------------------------
+
+    def set_status(self, asset_id: int, status: str) -> None:
+        with transaction(self.db):
+            self.db.execute("UPDATE assets SET status = ?, updated_at = ? WHERE id = ?",
+                            (status, utc_now(), asset_id))
+            self.audit("status_changed", str(asset_id), {"status": status})
+
+    def import_errors(self, job_id: int) -> list[tuple[str, str]]:
+        return [(p, r) for p, r in self.db.execute(
+            "SELECT path, reason FROM import_errors WHERE job_id = ? ORDER BY path", (job_id,))]
+
+    def last_job_summary(self) -> dict[str, Any] | None:
+        row = self.db.execute(
+            "SELECT summary FROM import_jobs ORDER BY id DESC LIMIT 1").fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+
+def _asset_filter(status: str | None, kind: str | None) -> tuple[str, tuple[Any, ...]]:
+    clauses, parameters = [], []
+    if status:
+        clauses.append("status = ?")
+        parameters.append(status)
+    if kind:
+        clauses.append("kind = ?")
+        parameters.append(kind)
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", tuple(parameters)

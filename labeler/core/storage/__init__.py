@@ -1,0 +1,1 @@
+"""SQLCipher project stores, encrypted chunk files and their schema."""
