@@ -14,11 +14,11 @@ def main(argv: list[str] | None = None) -> int:
         from labeler.gui.app import run_client
 
         return run_client(arguments[1:])
-    from labeler.cli.main import hoist_global_options, run
+    from labeler.cli.main import command_of, hoist_global_options, run
 
     code = run(arguments)
     hoisted = hoist_global_options(arguments)
-    if code == 0 and "demo" in hoisted and "--no-open" not in hoisted:
+    if code == 0 and command_of(arguments) == "demo" and "--no-open" not in hoisted:
         from labeler.gui.app import run_client
 
         return run_client(_client_arguments(hoisted))

@@ -29,7 +29,12 @@ def command(register: Callable[[SubParsers], None]) -> Callable[[SubParsers], No
 
 
 def _passwords(arguments: argparse.Namespace) -> PasswordSource:
-    return PasswordSource(arguments.password_fd, arguments.password_env)
+    """Return the one source of current passwords for this command line."""
+    if getattr(arguments, "_password_source", None) is None:
+        arguments._password_source = PasswordSource(arguments.password_fd,
+                                                    arguments.password_env)
+    source: PasswordSource = arguments._password_source
+    return source
 
 
 def _new_passwords(arguments: argparse.Namespace) -> PasswordSource:
@@ -304,6 +309,8 @@ def _register_fields(sub: SubParsers) -> None:
     parser = sub.add_parser("fields", help="show an asset's fields as the signed-in user sees them")
     parser.add_argument("project")
     parser.add_argument("asset", help="asset id or path in the bucket")
+    parser.add_argument("--hidden-names", action="store_true",
+                        help="also list the names of fields hidden from your role")
     parser.set_defaults(handler=show_fields)
 
 
@@ -312,10 +319,17 @@ def show_fields(arguments: argparse.Namespace, output: Output) -> int:
         project = session.open_project(arguments.project)
         asset = project.find_asset(arguments.asset)
         output.line(f"asset {asset.id}: {asset.path} ({asset.kind}, {asset.format})")
+        hidden = 0
         for view in project.fields_for_user(asset.id):
-            value = "(hidden)" if view.value is None else view.value
+            if view.value is None:
+                hidden += 1
+                if arguments.hidden_names:
+                    output.line(f"  {view.name}: (hidden)")
+                continue
             marker = " (masked)" if view.visibility == "masked" else ""
-            output.line(f"  {view.name}: {value}{marker}")
+            output.line(f"  {view.name}: {view.value}{marker}")
+        if hidden and not arguments.hidden_names:
+            output.line(f"  ({hidden} more fields are hidden from your role)")
     return ExitCode.OK
 
 

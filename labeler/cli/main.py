@@ -100,6 +100,15 @@ def hoist_global_options(argv: list[str]) -> list[str]:
     return front + rest
 
 
+def command_of(argv: list[str]) -> str | None:
+    """Return the command an argument list names, or None if it names none."""
+    try:
+        known, _rest = build_parser().parse_known_args(hoist_global_options(argv))
+    except SystemExit:
+        return None
+    return str(known.command)
+
+
 def run(argv: list[str], output: Output | None = None) -> int:
     """Run one command; return its exit code. Errors become one line on stderr."""
     output = output or Output()
@@ -115,6 +124,8 @@ def run(argv: list[str], output: Output | None = None) -> int:
     except KeyboardInterrupt:
         output.error("cancelled")
         return ExitCode.CANCELLED
+    except BrokenPipeError:
+        return ExitCode.OK  # the reader (e.g. `head`) stopped early
     except (LabelerError, ValueError, OSError) as error:
         if arguments.debug:
             traceback.print_exc(file=output.stderr)

@@ -34,8 +34,9 @@ from labeler.core.storage.store import transaction
 
 logger = logging.getLogger(__name__)
 
-COMMIT_EVERY_FILES = 64
-COMMIT_EVERY_BYTES = 256 * 1024 * 1024
+# A killed import loses at most one batch of work, which the next run redoes.
+COMMIT_EVERY_FILES = 16
+COMMIT_EVERY_BYTES = 128 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,8 @@ class _ImportJob:
             self.db.execute("ROLLBACK TO one_file")
             reason = str(error) if isinstance(error, LabelerError) else (
                 f"cannot read the file: {error.strerror}")
+            # Media errors start with the file name, which the error list shows already.
+            reason = reason.removeprefix(f"{item.absolute.name}: ")
             self._record_error(report, item.path, reason)
         finally:
             self.db.execute("RELEASE one_file")
@@ -332,9 +335,8 @@ class _ImportJob:
             fields.update(metadata.read_exif_fields(item.absolute))
         elif probe.kind == AssetKind.DICOM:
             fields.update(metadata.read_dicom_fields(item.absolute))
-        sidecar = scan.sidecars.get(item.path)
-        if sidecar is not None:
-            fields.update(metadata.read_sidecar_fields(sidecar))
+        if item.path in scan.sidecars:
+            fields.update(metadata.read_sidecar_fields(item.absolute))
         fields.update(csv_rows.get(item.path, {}))
         return fields
 

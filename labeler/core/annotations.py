@@ -1,0 +1,159 @@
+"""Annotations: validated geometry, committed and audited one edit at a time.
+
+Every `save` and `delete` is its own transaction with `synchronous=FULL`, so
+once it returns the edit survives a killed process or a power cut; callers
+show an edit as saved only after that. Deletion is soft (the row is kept and
+flagged), which lets undo restore exactly what was there.
+
+Coordinates are image pixels in the displayed orientation (after the EXIF
+transpose), origin at the top-left, as floats.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from dataclasses import dataclass, field, replace
+from typing import Any, Final, Mapping
+
+from labeler.core.audit import utc_now
+from labeler.core.errors import ConfigError, NotFoundError
+from labeler.core.policy.roles import Permission
+from labeler.core.project import Project
+from labeler.core.storage.store import transaction
+
+IMAGE_SHAPES: Final = frozenset({"bbox", "rotated_bbox", "polygon", "polyline", "points"})
+KINDS: Final = IMAGE_SHAPES | {"classification"}
+
+
+@dataclass(frozen=True)
+class Annotation:
+    asset_id: int
+    kind: str
+    label: str | None
+    data: Mapping[str, Any]
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    created_by: str = ""
+    created_at: str = ""
+    updated_by: str = ""
+    updated_at: str = ""
+
+    def moved_to(self, asset_id: int) -> Annotation:
+        """Return a new annotation with the same shape on another asset (paste)."""
+        return Annotation(asset_id, self.kind, self.label, dict(self.data))
+
+    def with_data(self, data: Mapping[str, Any]) -> Annotation:
+        return replace(self, data=dict(data))
+
+
+def _finite(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(f"{what} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def _points(data: Mapping[str, Any], minimum: int, kind: str) -> list[list[float]]:
+    points = data.get("points")
+    if not isinstance(points, list) or len(points) < minimum:
+        raise ConfigError(f"a {kind} needs at least {minimum} points")
+    return [[_finite(p[0], f"{kind} x"), _finite(p[1], f"{kind} y")] for p in points]
+
+
+def normalise_geometry(kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Check a shape's geometry and return it with plain float values."""
+    attributes = dict(data.get("attributes", {}))
+    if kind == "bbox":
+        box = {k: _finite(data.get(k), f"bbox {k}") for k in ("x", "y", "w", "h")}
+        if box["w"] <= 0 or box["h"] <= 0:
+            raise ConfigError("a bbox needs a positive width and height")
+        return {**box, "attributes": attributes}
+    if kind == "rotated_bbox":
+        box = {k: _finite(data.get(k), f"rotated bbox {k}") for k in ("cx", "cy", "w", "h", "angle")}
+        if box["w"] <= 0 or box["h"] <= 0:
+            raise ConfigError("a rotated bbox needs a positive width and height")
+        return {**box, "attributes": attributes}
+    if kind in ("polygon", "polyline", "points"):
+        minimum = {"polygon": 3, "polyline": 2, "points": 1}[kind]
+        return {"points": _points(data, minimum, kind), "attributes": attributes}
+    if kind == "classification":
+        values = data.get("values")
+        if not isinstance(values, Mapping):
+            raise ConfigError("a classification needs a table of values")
+        return {"values": dict(values)}
+    raise ConfigError(f"unknown annotation kind {kind!r}")
+
+
+class AnnotationStore:
+    """Reads and writes the annotations of one open project."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+
+    def _validate(self, annotation: Annotation) -> dict[str, Any]:
+        if annotation.kind not in KINDS:
+            raise ConfigError(f"unknown annotation kind {annotation.kind!r}")
+        if annotation.kind != "classification":
+            label = self.project.ontology.label(annotation.label or "")
+            if annotation.kind not in label.shapes:
+                raise ConfigError(
+                    f"label {label.name!r} does not allow {annotation.kind} shapes; "
+                    f"it allows {', '.join(label.shapes)}")
+        return normalise_geometry(annotation.kind, annotation.data)
+
+    def list(self, asset_id: int) -> list[Annotation]:
+        rows = self.project.db.execute(
+            "SELECT id, asset_id, kind, label, data, created_by, created_at, updated_by,"
+            " updated_at FROM annotations WHERE asset_id = ? AND deleted = 0"
+            " ORDER BY created_at, id", (asset_id,))
+        return [Annotation(row[1], row[2], row[3], json.loads(row[4]), row[0], row[5], row[6],
+                           row[7], row[8]) for row in rows]
+
+    def count(self, asset_id: int) -> int:
+        return int(self.project.db.execute(
+            "SELECT count(*) FROM annotations WHERE asset_id = ? AND deleted = 0",
+            (asset_id,)).fetchone()[0])
+
+    def save(self, annotation: Annotation) -> Annotation:
+        """Insert or update one annotation; return it as stored once committed."""
+        self.project.session.require(Permission.ANNOTATE)
+        data = self._validate(annotation)
+        self.project.asset(annotation.asset_id)
+        now = utc_now()
+        user = self.project.user
+        db = self.project.db
+        with transaction(db):
+            existing = db.execute("SELECT created_by, created_at FROM annotations WHERE id = ?",
+                                  (annotation.id,)).fetchone()
+            if existing:
+                db.execute(
+                    "UPDATE annotations SET kind = ?, label = ?, data = ?, updated_by = ?,"
+                    " updated_at = ?, deleted = 0 WHERE id = ?",
+                    (annotation.kind, annotation.label, json.dumps(data), user, now,
+                     annotation.id))
+                created_by, created_at = existing
+            else:
+                db.execute(
+                    "INSERT INTO annotations (id, asset_id, kind, label, data, created_by,"
+                    " created_at, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (annotation.id, annotation.asset_id, annotation.kind, annotation.label,
+                     json.dumps(data), user, now, user, now))
+                created_by, created_at = user, now
+            db.execute("UPDATE assets SET status = 'in_progress', updated_at = ?"
+                       " WHERE id = ? AND status = 'new'", (now, annotation.asset_id))
+            self.project.audit("annotation_saved" if existing else "annotation_created",
+                               annotation.id, {"asset": annotation.asset_id,
+                                               "kind": annotation.kind})
+        return Annotation(annotation.asset_id, annotation.kind, annotation.label, data,
+                          annotation.id, created_by, created_at, user, now)
+
+    def delete(self, annotation_id: str) -> None:
+        self.project.session.require(Permission.ANNOTATE)
+        db = self.project.db
+        with transaction(db):
+            cursor = db.execute("UPDATE annotations SET deleted = 1, updated_by = ?,"
+                                " updated_at = ? WHERE id = ? AND deleted = 0",
+                                (self.project.user, utc_now(), annotation_id))
+            if cursor.rowcount == 0:
+                raise NotFoundError(f"annotation {annotation_id} does not exist")
+            self.project.audit("annotation_deleted", annotation_id)
