@@ -15,7 +15,7 @@ import json
 import math
 import uuid
 from dataclasses import dataclass, field, replace
-from typing import Any, Final, Mapping
+from typing import Any, Callable, Final, Mapping
 
 from labeler.core.audit import utc_now
 from labeler.core.errors import ConfigError, NotFoundError
@@ -24,7 +24,6 @@ from labeler.core.project import Project
 from labeler.core.storage.store import transaction
 
 IMAGE_SHAPES: Final = frozenset({"bbox", "rotated_bbox", "polygon", "polyline", "points"})
-KINDS: Final = IMAGE_SHAPES | {"classification"}
 
 
 @dataclass(frozen=True)
@@ -60,28 +59,63 @@ def _points(data: Mapping[str, Any], minimum: int, kind: str) -> list[list[float
     return [[_finite(p[0], f"{kind} x"), _finite(p[1], f"{kind} y")] for p in points]
 
 
+Validator = Callable[[Mapping[str, Any]], dict[str, Any]]
+_VALIDATORS: dict[str, Validator] = {}
+
+
+def register_kind(kind: str, validator: Validator) -> None:
+    """Add an annotation kind (text spans, video tracks, ...) and its geometry check.
+
+    A validator returns the geometry with plain values or raises ConfigError.
+    """
+    _VALIDATORS[kind] = validator
+
+
 def normalise_geometry(kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
     """Check a shape's geometry and return it with plain float values."""
-    attributes = dict(data.get("attributes", {}))
-    if kind == "bbox":
-        box = {k: _finite(data.get(k), f"bbox {k}") for k in ("x", "y", "w", "h")}
-        if box["w"] <= 0 or box["h"] <= 0:
-            raise ConfigError("a bbox needs a positive width and height")
-        return {**box, "attributes": attributes}
-    if kind == "rotated_bbox":
-        box = {k: _finite(data.get(k), f"rotated bbox {k}") for k in ("cx", "cy", "w", "h", "angle")}
-        if box["w"] <= 0 or box["h"] <= 0:
-            raise ConfigError("a rotated bbox needs a positive width and height")
-        return {**box, "attributes": attributes}
-    if kind in ("polygon", "polyline", "points"):
-        minimum = {"polygon": 3, "polyline": 2, "points": 1}[kind]
-        return {"points": _points(data, minimum, kind), "attributes": attributes}
-    if kind == "classification":
-        values = data.get("values")
-        if not isinstance(values, Mapping):
-            raise ConfigError("a classification needs a table of values")
-        return {"values": dict(values)}
-    raise ConfigError(f"unknown annotation kind {kind!r}")
+    validator = _VALIDATORS.get(kind)
+    if validator is None:
+        raise ConfigError(f"unknown annotation kind {kind!r}")
+    return validator(data)
+
+
+def _bbox(data: Mapping[str, Any]) -> dict[str, Any]:
+    box = {k: _finite(data.get(k), f"bbox {k}") for k in ("x", "y", "w", "h")}
+    if box["w"] <= 0 or box["h"] <= 0:
+        raise ConfigError("a bbox needs a positive width and height")
+    return {**box, "attributes": dict(data.get("attributes", {}))}
+
+
+def _rotated_bbox(data: Mapping[str, Any]) -> dict[str, Any]:
+    box = {k: _finite(data.get(k), f"rotated bbox {k}") for k in ("cx", "cy", "w", "h", "angle")}
+    if box["w"] <= 0 or box["h"] <= 0:
+        raise ConfigError("a rotated bbox needs a positive width and height")
+    return {**box, "attributes": dict(data.get("attributes", {}))}
+
+
+def _point_list(kind: str, minimum: int) -> Validator:
+    def validate(data: Mapping[str, Any]) -> dict[str, Any]:
+        return {"points": _points(data, minimum, kind),
+                "attributes": dict(data.get("attributes", {}))}
+
+    return validate
+
+
+def _classification(data: Mapping[str, Any]) -> dict[str, Any]:
+    values = data.get("values")
+    if not isinstance(values, Mapping):
+        raise ConfigError("a classification needs a table of values")
+    return {"values": dict(values)}
+
+
+register_kind("bbox", _bbox)
+register_kind("rotated_bbox", _rotated_bbox)
+register_kind("polygon", _point_list("polygon", 3))
+register_kind("polyline", _point_list("polyline", 2))
+register_kind("points", _point_list("points", 1))
+register_kind("classification", _classification)
+# Kinds that carry no label of the ontology's `labels` table.
+UNLABELLED_KINDS: set[str] = {"classification"}
 
 
 class AnnotationStore:
@@ -91,9 +125,9 @@ class AnnotationStore:
         self.project = project
 
     def _validate(self, annotation: Annotation) -> dict[str, Any]:
-        if annotation.kind not in KINDS:
+        if annotation.kind not in _VALIDATORS:
             raise ConfigError(f"unknown annotation kind {annotation.kind!r}")
-        if annotation.kind != "classification":
+        if annotation.kind not in UNLABELLED_KINDS:
             label = self.project.ontology.label(annotation.label or "")
             if annotation.kind not in label.shapes:
                 raise ConfigError(
