@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import secrets
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ from labeler.core.media.probe import ProbeResult, probe_file
 from labeler.core.policy.roles import Permission
 from labeler.core.project import Project
 from labeler.core.scan import ScannedFile, ScanResult, safe_relative_path, scan_bucket
-from labeler.core.storage.chunks import CHUNK_BYTES
+from labeler.core.storage.chunks import read_pieces
 from labeler.core.storage.store import transaction
 
 logger = logging.getLogger(__name__)
@@ -172,7 +173,7 @@ class _ImportJob:
             for item in scan.files:
                 if self.should_stop():
                     self._save_counters(report)
-                    self.db.execute("COMMIT")
+                    self._commit()
                     return True
                 self._notify(files_done, len(scan.files), bytes_done, scan.total_bytes,
                              started, item.path)
@@ -184,16 +185,21 @@ class _ImportJob:
                 pending.bytes += item.size
                 if pending.files >= COMMIT_EVERY_FILES or pending.bytes >= COMMIT_EVERY_BYTES:
                     self._save_counters(report)
-                    self.db.execute("COMMIT")
+                    self._commit()
                     self.db.execute("BEGIN IMMEDIATE")
                     pending = _Pending()
             self._save_counters(report)
-            self.db.execute("COMMIT")
+            self._commit()
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
         self._notify(files_done, len(scan.files), bytes_done, scan.total_bytes, started, "")
         return False
+
+    def _commit(self) -> None:
+        """Commit the open batch, after every chunk its rows name is on disk."""
+        self.project.chunks.sync_pending()
+        self.db.execute("COMMIT")
 
     def _notify(self, files_done: int, files_total: int, bytes_done: int, bytes_total: int,
                 started: float, current: str) -> None:
@@ -309,24 +315,34 @@ class _ImportJob:
                         (report.job_id, item.path))
 
     def _store_content(self, item: ScannedFile) -> tuple[int, str, int]:
-        """Encrypt the file into chunks unless the same content is stored; return the blob."""
-        digest, size = _hash_file(item.absolute)
-        if size != item.size:
-            raise MediaError(f"{item.path}: the file changed while it was imported; import again")
-        row = self.db.execute("SELECT id FROM blobs WHERE sha256 = ?", (digest,)).fetchone()
-        if row:
-            return int(row[0]), digest, size
+        """Encrypt the file into chunks in one pass, hashing as it goes; return the blob.
+
+        If the same content is already stored, the new chunks are deleted again
+        and the existing blob is used: a rare waste that saves reading every
+        file twice. The chunks are synced in `_commit`, before their rows.
+        """
+        uid = secrets.token_hex(16)
+        digest = hashlib.sha256()
         with open(item.absolute, "rb") as stream:
             refs = self.project.chunks.write_blob(
-                _pieces_checked(stream, digest, item.path), size=size,
-                key=self.project.keys.content_key, blob_sha256=digest)
+                _hashed_pieces(stream, digest), size=item.size,
+                key=self.project.keys.content_key, blob_uid=uid, sync=False)
+        sha256 = digest.hexdigest()
+        size = sum(ref.size for ref in refs)
+        if size != item.size:
+            self.project.chunks.delete(ref.file for ref in refs)
+            raise MediaError(f"{item.path}: the file changed while it was imported; import again")
+        row = self.db.execute("SELECT id FROM blobs WHERE sha256 = ?", (sha256,)).fetchone()
+        if row:
+            self.project.chunks.delete(ref.file for ref in refs)
+            return int(row[0]), sha256, size
         cursor = self.db.execute(
-            "INSERT INTO blobs (sha256, size, chunk_count, key_version) VALUES (?, ?, ?, ?)",
-            (digest, size, len(refs), self.project.key_version))
+            "INSERT INTO blobs (uid, sha256, size, chunk_count, key_version)"
+            " VALUES (?, ?, ?, ?, ?)", (uid, sha256, size, len(refs), self.project.key_version))
         blob_id = int(cursor.lastrowid)
         self.db.executemany("INSERT INTO chunks (blob_id, idx, file, size) VALUES (?, ?, ?, ?)",
                             [(blob_id, ref.index, ref.file, ref.size) for ref in refs])
-        return blob_id, digest, size
+        return blob_id, sha256, size
 
     def _collect_fields(self, item: ScannedFile, probe: ProbeResult, scan: ScanResult,
                         csv_rows: dict[str, dict[str, str]]) -> dict[str, str]:
@@ -377,28 +393,8 @@ class _ImportJob:
         return int(row[0])
 
 
-def _hash_file(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as stream:
-        while piece := stream.read(CHUNK_BYTES):
-            digest.update(piece)
-            size += len(piece)
-    return digest.hexdigest(), size
-
-
-def _pieces_checked(stream: Any, expected_sha256: str, name: str) -> Iterator[bytes]:
-    """Yield the file in chunk-sized pieces and check it still has the hashed content."""
-    digest = hashlib.sha256()
-    first = True
-    while True:
-        piece = stream.read(CHUNK_BYTES)
-        if not piece and not first:
-            break
-        first = False
+def _hashed_pieces(stream: Any, digest: Any) -> Iterator[bytes]:
+    """Yield a stream in chunk-sized pieces, feeding each into `digest`."""
+    for piece in read_pieces(stream):
         digest.update(piece)
         yield piece
-        if not piece:
-            break
-    if digest.hexdigest() != expected_sha256:
-        raise MediaError(f"{name}: the file changed while it was imported; import again")

@@ -72,13 +72,13 @@ def _decrypt_every_blob(project: object, report: VerifyReport) -> None:
     from labeler.core.project import Project
 
     assert isinstance(project, Project)
-    blobs = project.db.execute("SELECT id, sha256, key_version FROM blobs").fetchall()
-    for blob_id, sha256, key_version in blobs:
+    blobs = project.db.execute("SELECT id, uid, key_version FROM blobs").fetchall()
+    for blob_id, uid, key_version in blobs:
         refs = [ChunkRef(i, f, s) for i, f, s in project.db.execute(
             "SELECT idx, file, size FROM chunks WHERE blob_id = ? ORDER BY idx", (blob_id,))]
         try:
             for _piece in project.chunks.iter_blob(refs, key=project.content_key(key_version),
-                                                   blob_sha256=sha256):
+                                                   blob_uid=uid):
                 pass
         except LabelerError as error:
             report.problems.append(f"project {project.id!r}: content {blob_id}: {error}")

@@ -24,42 +24,42 @@ def content() -> bytes:
 def test_blob_round_trip(tmp_path: Path, content: bytes) -> None:
     folder = ChunkFolder(tmp_path, "p")
     key = SecretKey.generate()
-    refs = folder.write_blob(_pieces(content), size=len(content), key=key, blob_sha256="a")
+    refs = folder.write_blob(_pieces(content), size=len(content), key=key, blob_uid="a")
     assert len(refs) == 3
-    assert folder.read_blob(refs, key=key, blob_sha256="a") == content
+    assert folder.read_blob(refs, key=key, blob_uid="a") == content
 
 
 def test_chunk_of_other_blob_fails(tmp_path: Path, content: bytes) -> None:
     folder = ChunkFolder(tmp_path, "p")
     key = SecretKey.generate()
-    refs = folder.write_blob(_pieces(content), size=len(content), key=key, blob_sha256="a")
+    refs = folder.write_blob(_pieces(content), size=len(content), key=key, blob_uid="a")
     with pytest.raises(CryptoError):
-        folder.read_blob(refs, key=key, blob_sha256="b")
+        folder.read_blob(refs, key=key, blob_uid="b")
 
 
 def test_swapped_chunks_fail(tmp_path: Path, content: bytes) -> None:
     folder = ChunkFolder(tmp_path, "p")
     key = SecretKey.generate()
-    refs = folder.write_blob(_pieces(content), size=len(content), key=key, blob_sha256="a")
+    refs = folder.write_blob(_pieces(content), size=len(content), key=key, blob_uid="a")
     swapped = [ChunkRef(0, refs[1].file, refs[1].size), ChunkRef(1, refs[0].file, refs[0].size),
                refs[2]]
     with pytest.raises(CryptoError):
-        folder.read_blob(swapped, key=key, blob_sha256="a")
+        folder.read_blob(swapped, key=key, blob_uid="a")
 
 
 def test_dropped_last_chunk_fails(tmp_path: Path, content: bytes) -> None:
     folder = ChunkFolder(tmp_path, "p")
     key = SecretKey.generate()
-    refs = folder.write_blob(_pieces(content), size=len(content), key=key, blob_sha256="a")
+    refs = folder.write_blob(_pieces(content), size=len(content), key=key, blob_uid="a")
     with pytest.raises(CryptoError):
-        folder.read_blob(refs[:2], key=key, blob_sha256="a")
+        folder.read_blob(refs[:2], key=key, blob_uid="a")
 
 
 def test_chunk_files_hold_no_plaintext(tmp_path: Path) -> None:
     folder = ChunkFolder(tmp_path, "p")
     content = b"PLAINTEXT-MARKER " * 1000
     folder.write_blob(_pieces(content), size=len(content), key=SecretKey.generate(),
-                      blob_sha256="a")
+                      blob_uid="a")
     for _name, path in folder.all_files():
         assert b"PLAINTEXT-MARKER" not in path.read_bytes()
 
@@ -67,11 +67,11 @@ def test_chunk_files_hold_no_plaintext(tmp_path: Path) -> None:
 def test_orphans_are_collected(tmp_path: Path, content: bytes) -> None:
     folder = ChunkFolder(tmp_path, "p")
     key = SecretKey.generate()
-    kept = folder.write_blob(_pieces(content), size=len(content), key=key, blob_sha256="a")
-    folder.write_blob([b"orphan"], size=6, key=key, blob_sha256="b")
+    kept = folder.write_blob(_pieces(content), size=len(content), key=key, blob_uid="a")
+    folder.write_blob([b"orphan"], size=6, key=key, blob_uid="b")
     removed = folder.collect_orphans({ref.file for ref in kept})
     assert removed == 1
-    assert folder.read_blob(kept, key=key, blob_sha256="a") == content
+    assert folder.read_blob(kept, key=key, blob_uid="a") == content
     assert {name for name, _ in folder.all_files()} == {ref.file for ref in kept}
 
 
@@ -82,5 +82,5 @@ def test_failed_write_leaves_no_files(tmp_path: Path) -> None:
         return [b"x" * CHUNK_BYTES, b"y"]
 
     with pytest.raises(Exception, match="grew"):
-        folder.write_blob(pieces(), size=CHUNK_BYTES, key=SecretKey.generate(), blob_sha256="a")
+        folder.write_blob(pieces(), size=CHUNK_BYTES, key=SecretKey.generate(), blob_uid="a")
     assert list(folder.all_files()) == []

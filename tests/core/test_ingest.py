@@ -230,3 +230,24 @@ def test_csv_row_leaving_bucket_is_reported(tmp_path: Path) -> None:
     values = {f.name: f.value for f in project.fields_for_user(project.find_asset("a.txt").id)}
     session.lock()
     assert values["csv.site"] == "North"
+
+
+def test_large_truncated_jpeg_is_rejected(tmp_path: Path) -> None:
+    """JPEGs over the decode-verify size get the structure check, which still sees a cut."""
+    import numpy as np
+    from PIL import Image
+
+    from labeler.core.media.probe import JPEG_DECODE_VERIFY_MAX_BYTES
+
+    bucket = tmp_path / "bucket"
+    bucket.mkdir()
+    noise = np.random.default_rng(1).integers(0, 255, (1400, 1400, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(bucket / "whole.jpg", quality=95)
+    data = (bucket / "whole.jpg").read_bytes()
+    assert len(data) > JPEG_DECODE_VERIFY_MAX_BYTES
+    (bucket / "cut.jpg").write_bytes(data[: len(data) * 2 // 3])
+    workspace = build_workspace(tmp_path / "ws", bucket)
+    report = _import_as_admin(workspace)
+    assert report.added == 1
+    assert report.failed == [("cut.jpg", "image data ends early (truncated file); "
+                                         "re-copy it from the source")]

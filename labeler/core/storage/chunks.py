@@ -2,7 +2,8 @@
 
 Each chunk holds up to CHUNK_BYTES of plaintext, encrypted with AES-256-GCM
 under the project's content key (or a class key), with a fresh nonce and an
-AAD that binds project, blob, variant, chunk index and chunk count. A chunk
+AAD that binds project, blob (its random uid), variant, chunk index and chunk
+count. A chunk
 moved to another blob or position, a swapped chunk, or a dropped last chunk
 therefore fails to decrypt. File names are random and say nothing about the
 content. A chunk is synced to disk before the store row that names it is
@@ -12,6 +13,8 @@ them.
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import logging
 import os
 import secrets
@@ -42,8 +45,8 @@ def chunk_count(size: int) -> int:
     return max(1, -(-size // CHUNK_BYTES))
 
 
-def _aad(project_id: str, blob_sha256: str, variant: str, index: int, count: int) -> bytes:
-    return f"labeler-chunk-v1|{project_id}|{blob_sha256}|{variant}|{index}|{count}".encode()
+def _aad(project_id: str, blob_uid: str, variant: str, index: int, count: int) -> bytes:
+    return f"labeler-chunk-v1|{project_id}|{blob_uid}|{variant}|{index}|{count}".encode()
 
 
 class ChunkFolder:
@@ -52,17 +55,21 @@ class ChunkFolder:
     def __init__(self, folder: Path, project_id: str) -> None:
         self.folder = folder
         self.project_id = project_id
+        self._pending: list[Path] = []
         folder.mkdir(parents=True, exist_ok=True)
 
     def _path(self, name: str) -> Path:
         return self.folder / name[:2] / (name + SUFFIX)
 
     def write_blob(self, pieces: Iterable[bytes], *, size: int, key: SecretKey,
-                   blob_sha256: str, variant: str = "original") -> list[ChunkRef]:
+                   blob_uid: str, variant: str = "original",
+                   sync: bool = True) -> list[ChunkRef]:
         """Encrypt and write content given as pieces of at most CHUNK_BYTES.
 
-        Every file is fsynced, and so is every folder that got a new file,
-        before this returns; only then may a store row name the chunks.
+        With `sync`, every file and every folder that got a new file is synced
+        before this returns. Without it the caller must call `sync_pending`
+        before committing any row that names these chunks; a batch of files is
+        then flushed with one `syncfs` instead of one fsync per file.
         """
         count = chunk_count(size)
         refs: list[ChunkRef] = []
@@ -71,22 +78,25 @@ class ChunkFolder:
             for index, piece in enumerate(pieces):
                 if index >= count:
                     raise StorageError("the content grew while it was being stored")
-                aad = _aad(self.project_id, blob_sha256, variant, index, count)
+                aad = _aad(self.project_id, blob_uid, variant, index, count)
                 name = secrets.token_hex(16)
                 path = self._path(name)
-                self._write_file(path, MAGIC + encrypt(key, piece, aad))
+                self._write_file(path, MAGIC + encrypt(key, piece, aad), sync=sync)
                 touched.add(path.parent)
+                if not sync:
+                    self._pending.append(path)
                 refs.append(ChunkRef(index, name, len(piece)))
             if len(refs) != count:
                 raise StorageError("the content shrank while it was being stored")
-            for folder in touched:
-                fsync_directory(folder)
+            if sync:
+                for folder in touched:
+                    fsync_directory(folder)
         except BaseException:
             self.delete(ref.file for ref in refs)
             raise
         return refs
 
-    def _write_file(self, path: Path, data: bytes) -> None:
+    def _write_file(self, path: Path, data: bytes, *, sync: bool) -> None:
         path.parent.mkdir(exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
@@ -94,15 +104,34 @@ class ChunkFolder:
             while view:
                 written = os.write(descriptor, view)
                 view = view[written:]
-            os.fsync(descriptor)
+            if sync:
+                os.fsync(descriptor)
         finally:
             os.close(descriptor)
 
-    def read_blob(self, refs: list[ChunkRef], *, key: SecretKey, blob_sha256: str,
-                  variant: str = "original") -> bytes:
-        return b"".join(self.iter_blob(refs, key=key, blob_sha256=blob_sha256, variant=variant))
+    def sync_pending(self) -> None:
+        """Make every chunk written with `sync=False` durable, folders included."""
+        if not self._pending:
+            return
+        if not _syncfs(self.folder):
+            for path in self._pending:
+                try:
+                    descriptor = os.open(path, os.O_RDONLY)
+                except FileNotFoundError:
+                    continue  # deleted again after a failed or duplicate write
+                try:
+                    os.fsync(descriptor)
+                finally:
+                    os.close(descriptor)
+            for folder in {path.parent for path in self._pending}:
+                fsync_directory(folder)
+        self._pending.clear()
 
-    def iter_blob(self, refs: list[ChunkRef], *, key: SecretKey, blob_sha256: str,
+    def read_blob(self, refs: list[ChunkRef], *, key: SecretKey, blob_uid: str,
+                  variant: str = "original") -> bytes:
+        return b"".join(self.iter_blob(refs, key=key, blob_uid=blob_uid, variant=variant))
+
+    def iter_blob(self, refs: list[ChunkRef], *, key: SecretKey, blob_uid: str,
                   variant: str = "original") -> Iterator[bytes]:
         count = len(refs)
         for position, ref in enumerate(sorted(refs, key=lambda r: r.index)):
@@ -116,7 +145,7 @@ class ChunkFolder:
                 ) from error
             if not data.startswith(MAGIC):
                 raise CryptoError("a content chunk is damaged")
-            aad = _aad(self.project_id, blob_sha256, variant, ref.index, count)
+            aad = _aad(self.project_id, blob_uid, variant, ref.index, count)
             yield decrypt(key, data[len(MAGIC):], aad)
 
     def delete(self, names: Iterable[str]) -> None:
@@ -153,6 +182,28 @@ class ChunkFolder:
         if removed:
             logger.info("removed %d orphaned chunk files from %r", removed, str(self.folder))
         return removed
+
+
+def _syncfs(folder: Path) -> bool:
+    """Flush the whole file system holding `folder` (Linux syncfs); False if unavailable."""
+    syncfs = getattr(_libc(), "syncfs", None)
+    if syncfs is None:
+        return False
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if syncfs(descriptor) != 0:
+            raise StorageError(f"cannot flush {str(folder)!r} to disk: {os.strerror(ctypes.get_errno())}")
+    finally:
+        os.close(descriptor)
+    return True
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
 
 
 def read_pieces(stream: BinaryIO) -> Iterator[bytes]:

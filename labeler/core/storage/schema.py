@@ -20,6 +20,7 @@ CREATE TABLE meta (
 );
 CREATE TABLE blobs (
     id INTEGER PRIMARY KEY,
+    uid TEXT NOT NULL UNIQUE,
     sha256 TEXT NOT NULL UNIQUE,
     size INTEGER NOT NULL,
     chunk_count INTEGER NOT NULL,
