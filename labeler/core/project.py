@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 from labeler.core.audit import append_project_entry, utc_now
 from labeler.core.crypto.keyring import ProjectKeys
 from labeler.core.crypto.primitives import SecretKey, decrypt, encrypt
-from labeler.core.errors import CryptoError, NotFoundError, PolicyError, StorageError
+from labeler.core.errors import (
+    CryptoError,
+    NotFoundError,
+    PolicyError,
+    StorageError,
+    StoreConfigError,
+)
 from labeler.core.model.ontology import Ontology, ontology_from_json
 from labeler.core.policy.fields import (
     FieldPolicy,
@@ -27,7 +33,7 @@ from labeler.core.policy.fields import (
 )
 from labeler.core.policy.roles import Permission
 from labeler.core.storage.chunks import ChunkFolder, ChunkRef
-from labeler.core.storage.store import Connection, open_store, transaction
+from labeler.core.storage.store import Connection, open_store, rekey_store, transaction
 
 if TYPE_CHECKING:
     from labeler.core.session import Session
@@ -102,12 +108,35 @@ class Project:
         if not self._versions:
             raise PolicyError(f"user {session.user!r} holds no keys for project {self.id!r}")
         self.key_version = max(self._versions)
-        self.connection: Connection | None = open_store(
-            self.folder / "store.db", self.keys.store_key
-        )
+        self.connection: Connection | None = self._open_store()
         self.chunks = ChunkFolder(self.folder / "chunks", self.id)
         self.policy = FieldPolicy.from_json(record["policy"])
         self.ontology: Ontology = ontology_from_json(record["ontology"])
+
+    def _open_store(self) -> Connection:
+        """Open the store with the newest key; create it on a station that has none.
+
+        A station that installed a profile with rotated keys still has its store
+        under an older key: it is opened with that key and rekeyed to the newest.
+        """
+        path = self.folder / "store.db"
+        if not path.exists():
+            self.folder.mkdir(parents=True, exist_ok=True)
+            connection = open_store(path, self.keys.store_key, create=True)
+            connection.execute("INSERT INTO meta (key, value) VALUES ('project_id', ?)",
+                               (self.id,))
+            return connection
+        try:
+            return open_store(path, self.keys.store_key)
+        except StoreConfigError:
+            for version in sorted(self._versions, reverse=True)[1:]:
+                try:
+                    open_store(path, self._versions[version].store_key).close()
+                except StoreConfigError:
+                    continue
+                rekey_store(path, self._versions[version].store_key, self.keys.store_key)
+                return open_store(path, self.keys.store_key)
+            raise
 
     # -- keys and state -----------------------------------------------------
 
@@ -206,13 +235,13 @@ class Project:
     def read_content(self, asset: Asset) -> bytes:
         """Decrypt an asset's original bytes (audited as a view)."""
         self.session.require(Permission.VIEW)
-        row = self.db.execute("SELECT sha256, key_version FROM blobs WHERE id = ?",
+        row = self.db.execute("SELECT uid, key_version FROM blobs WHERE id = ?",
                               (asset.blob_id,)).fetchone()
         if row is None:
             raise StorageError(f"asset {asset.id} names content that is not in the store")
         refs = [ChunkRef(idx, name, size) for idx, name, size in self.db.execute(
             "SELECT idx, file, size FROM chunks WHERE blob_id = ? ORDER BY idx", (asset.blob_id,))]
-        return self.chunks.read_blob(refs, key=self.content_key(row[1]), blob_sha256=row[0])
+        return self.chunks.read_blob(refs, key=self.content_key(row[1]), blob_uid=row[0])
 
     # -- fields ------------------------------------------------------------------
 
@@ -275,6 +304,14 @@ class Project:
             self.db.execute("UPDATE assets SET status = ?, updated_at = ? WHERE id = ?",
                             (status, utc_now(), asset_id))
             self.audit("status_changed", str(asset_id), {"status": status})
+
+    def read_audit(self) -> list[dict[str, Any]]:
+        """Return the project's audit entries; only roles with `read_audit` may."""
+        self.session.require(Permission.READ_AUDIT)
+        rows = self.db.execute(
+            "SELECT seq, at, user, action, object, details FROM audit ORDER BY seq")
+        return [{"seq": seq, "at": at, "user": user, "action": action, "object": obj,
+                 "details": json.loads(details)} for seq, at, user, action, obj, details in rows]
 
     def import_errors(self, job_id: int) -> list[tuple[str, str]]:
         return [(p, r) for p, r in self.db.execute(

@@ -113,6 +113,21 @@ class Session:
     def is_locked(self) -> bool:
         return self.keyring.is_locked
 
+    @property
+    def must_change_password(self) -> bool:
+        """True until a user who got a one-time password has set their own."""
+        return bool(self.workspace.read_keyring(self.user).get("one_time_password"))
+
+    def read_workspace_audit(self) -> list[dict[str, Any]]:
+        """Decrypt the workspace audit log; needs `read_audit` and the organisation key."""
+        self.require(Permission.READ_AUDIT)
+        if self.keyring.org is None:
+            raise PolicyError(f"user {self.user!r} does not hold the organisation key")
+        entries, problem = self.workspace.audit_log.read(self.keyring.org.encryption_key)
+        if problem:
+            raise StorageError(f"workspace audit entry {problem.seq}: {problem.reason}")
+        return entries
+
     # -- users and teams -----------------------------------------------------
 
     def add_team(self, name: str, description: str = "") -> None:
@@ -170,8 +185,11 @@ class Session:
         """Re-wrap this user's keyring under a new password; grants stay untouched."""
         if not new_password:
             raise ConfigError("the new password is empty")
+        if new_password == old_password:
+            raise ConfigError("the new password must differ from the current one")
         document = self.workspace.read_keyring(self.user)
         updated = keyrings.rewrap(document, old_password, new_password, cost)
+        updated.pop("one_time_password", None)
         self.workspace.write_keyring(self.user, updated)
         self.workspace.audit_log.append(user=self.user, action="password_changed")
 
@@ -239,6 +257,10 @@ class Session:
         from labeler.core.project import Project
 
         record = self.workspace.project(project)
+        if self.must_change_password:
+            raise PolicyError(
+                f"user {self.user!r} signed in with a one-time password; set your own "
+                "password first ('labeler passwd' or the client's prompt)")
         if record["id"] not in {p["id"] for p in self.projects()}:
             raise PolicyError(f"user {self.user!r} is not in a team of project {record['id']!r}")
         opened = Project(self, record)

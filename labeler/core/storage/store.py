@@ -138,8 +138,29 @@ def _configure(connection: Connection, key: SecretKey, path: Path) -> None:
     # FULL: an acknowledged commit survives power loss, not only a killed process.
     connection.execute("PRAGMA synchronous = FULL")
     connection.execute("PRAGMA foreign_keys = ON")
+    # Zero freed pages, so a re-encrypted or deleted value does not linger in
+    # the file where a holder of the store key could still find it.
+    connection.execute("PRAGMA secure_delete = ON")
     connection.execute("PRAGMA busy_timeout = 5000")
     connection.set_authorizer(_authorize)
+
+
+def rekey_store(path: Path, old_key: SecretKey, new_key: SecretKey) -> None:
+    """Re-encrypt every page of a store under a new raw key, in one transaction.
+
+    SQLCipher rolls the rekey back if it fails part-way, so the store opens
+    afterwards with exactly one of the two keys. The WAL is checkpointed first
+    because SQLCipher rekeys only the main database file.
+    """
+    connection = open_store(path, old_key)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.execute("PRAGMA journal_mode = DELETE")
+        connection.set_authorizer(None)
+        connection.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"")
+    finally:
+        connection.close()
+    open_store(path, new_key).close()
 
 
 @contextmanager
