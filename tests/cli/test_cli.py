@@ -146,3 +146,41 @@ def test_reimport_reports_nothing_new(demo_workspace: Path) -> None:
 def test_default_key_derivation_is_costly() -> None:
     assert DEFAULT_KDF_COST.memory_kib >= 64 * 1024
     assert DEFAULT_KDF_COST.iterations >= 3
+
+
+@pytest.mark.parametrize("command", [["export", "demo", "out.json"], ["audit", "show", "demo"],
+                                     ["audit", "show"], ["import", "demo"]])
+def test_annotator_is_denied(demo_workspace: Path, tmp_path: Path, command: list[str]) -> None:
+    arguments = [str(tmp_path / a) if a.endswith(".json") else a for a in command]
+    result = labeler(demo_workspace, "-u", "anna", *arguments, passwords=[ANNOTATOR],
+                     check=False)
+    assert result.returncode == 4, result.stderr
+    assert result.stderr.startswith("error: user 'anna' (annotator) may not")
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_reviewer_reads_audit_admin_exports(demo_workspace: Path, tmp_path: Path) -> None:
+    audit = labeler(demo_workspace, "-u", "admin", "audit", "show", "demo", passwords=[ADMIN])
+    assert "import_finished" in audit.stdout
+    workspace_log = labeler(demo_workspace, "-u", "admin", "audit", "show", passwords=[ADMIN])
+    assert "sign_in_failed" in workspace_log.stdout
+    out = tmp_path / "export.json"
+    labeler(demo_workspace, "-u", "admin", "export", "demo", str(out), passwords=[ADMIN])
+    assert '"assets"' in out.read_text()
+
+
+def test_profile_carried_to_new_station(demo_workspace: Path, tmp_path: Path) -> None:
+    station_root = tmp_path / "station"
+    station = labeler(station_root, "station", "init").stdout.strip()
+    profile = tmp_path / "station.profile"
+    exported = labeler(demo_workspace, "-u", "admin", "profile", "export", "--station", station,
+                       "--out", str(profile), passwords=[ADMIN, "a long transport passphrase"])
+    fingerprint = exported.stdout.strip().rsplit(": ", 1)[1]
+    refused = labeler(station_root, "profile", "install", str(profile),
+                      passwords=["a long transport passphrase"], check=False)
+    assert refused.returncode == 2
+    assert "fingerprint" in refused.stderr
+    labeler(station_root, "profile", "install", str(profile), "--accept-fingerprint",
+            fingerprint, passwords=["a long transport passphrase"])
+    result = labeler(station_root, "-u", "anna", "project", "list", passwords=[ANNOTATOR])
+    assert "demo" in result.stdout
