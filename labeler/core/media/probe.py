@@ -203,7 +203,8 @@ def _jpeg_ends_cleanly(path: Path) -> bool:
 
     Entropy-coded data cannot contain the bytes FF D9 (a literal FF is stuffed
     as FF 00), so a file cut anywhere after the start of the scan has no EOI
-    after it. Damage inside the scan data is not detected by this check.
+    after it. Damage inside the scan data is not detected by this check. The
+    EOI is searched from the end, where it nearly always is.
     """
     data = path.read_bytes()
     position = 2
@@ -219,7 +220,7 @@ def _jpeg_ends_cleanly(path: Path) -> bool:
             continue
         length = int.from_bytes(data[position + 2 : position + 4], "big")
         if marker == 0xDA:
-            return data.find(b"\xff\xd9", position + 2 + length) != -1
+            return data.rfind(b"\xff\xd9") >= position + 2 + length
         position += 2 + length
     return False
 

@@ -19,6 +19,7 @@ import logging
 import os
 import secrets
 import time
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Final, Iterable, Iterator
@@ -74,6 +75,7 @@ class ChunkFolder:
         count = chunk_count(size)
         refs: list[ChunkRef] = []
         touched: set[Path] = set()
+        writes: list[Future[None]] = []
         try:
             for index, piece in enumerate(pieces):
                 if index >= count:
@@ -81,17 +83,25 @@ class ChunkFolder:
                 aad = _aad(self.project_id, blob_uid, variant, index, count)
                 name = secrets.token_hex(16)
                 path = self._path(name)
-                self._write_file(path, MAGIC + encrypt(key, piece, aad), sync=sync)
+                refs.append(ChunkRef(index, name, len(piece)))
+                # Writing overlaps with hashing and encrypting the next piece:
+                # os.write and fsync release the GIL.
+                writes.append(_writer().submit(self._write_file, path,
+                                               MAGIC + encrypt(key, piece, aad), sync=sync))
                 touched.add(path.parent)
                 if not sync:
                     self._pending.append(path)
-                refs.append(ChunkRef(index, name, len(piece)))
+            for write in writes:
+                write.result()
             if len(refs) != count:
                 raise StorageError("the content shrank while it was being stored")
             if sync:
                 for folder in touched:
                     fsync_directory(folder)
         except BaseException:
+            for write in writes:
+                write.cancel()
+            wait(writes)
             self.delete(ref.file for ref in refs)
             raise
         return refs
@@ -196,6 +206,12 @@ def _syncfs(folder: Path) -> bool:
     finally:
         os.close(descriptor)
     return True
+
+
+@functools.cache
+def _writer() -> ThreadPoolExecutor:
+    """One background thread shared by every chunk folder for file writes."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="labeler-chunk-writer")
 
 
 @functools.cache
