@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import sys
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -12,6 +13,7 @@ from labeler.cli.output import ExitCode, Output, PasswordSource
 from labeler.cli.progress import ProgressPrinter
 from labeler.core.errors import ConfigError, LabelerError
 from labeler.core.ingest import run_import
+from labeler.core.lockout import SignInDelayError
 from labeler.core.model.ontology import load_ontology
 from labeler.core.policy.fields import load_field_policy
 from labeler.core.session import Session
@@ -52,11 +54,22 @@ def signed_in(arguments: argparse.Namespace,
         raise ConfigError("no user given; pass --user NAME or set LABELER_USER")
     source = passwords or _passwords(arguments)
     password = source.read(f"Password for {arguments.user}: ")
-    session = Session.sign_in(arguments.workspace, arguments.user, password)
+    session = sign_in_waiting(arguments.workspace, arguments.user, password)
     try:
         yield session
     finally:
         session.lock()
+
+
+def sign_in_waiting(root: Path, user: str, password: str) -> Session:
+    """Sign in, first waiting out the delay that earlier failed sign-ins imposed."""
+    try:
+        return Session.sign_in(root, user, password)
+    except SignInDelayError as delay:
+        print(f"waiting {max(1, round(delay.seconds))} s after failed sign-ins",
+              file=sys.stderr)
+        time.sleep(delay.seconds)
+        return Session.sign_in(root, user, password)
 
 
 # -- workspace -----------------------------------------------------------------
@@ -108,7 +121,7 @@ def change_password(arguments: argparse.Namespace, output: Output) -> int:
         raise ConfigError("no user given; pass --user NAME or set LABELER_USER")
     passwords = _passwords(arguments)
     old = passwords.read(f"Current password for {arguments.user}: ")
-    session = Session.sign_in(arguments.workspace, arguments.user, old)
+    session = sign_in_waiting(arguments.workspace, arguments.user, old)
     try:
         new = _new_passwords(arguments).read_new("New password: ")
         session.change_password(old, new)

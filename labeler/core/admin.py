@@ -54,6 +54,39 @@ def add_role(session: Session, name: str, permissions: list[str]) -> None:
                                        details={"permissions": [p.value for p in chosen]})
 
 
+SETTINGS_TYPES: dict[str, type] = {
+    "max_image_pixels": int,
+    "idle_lock_seconds": int,
+    "lock_after_failures": int,
+    "watermark_roles": list,
+    "sign_in_backoff_seconds": list,
+}
+
+
+def update_settings(session: Session, values: dict[str, Any]) -> None:
+    """Change workspace settings (lockout, idle lock, watermark, pixel cap)."""
+    org = session._org()
+    for name, value in values.items():
+        expected = SETTINGS_TYPES.get(name)
+        if expected is None:
+            raise ConfigError(f"unknown setting {name!r}; use one of {sorted(SETTINGS_TYPES)}")
+        if not isinstance(value, expected):
+            raise ConfigError(f"setting {name!r} must be a {expected.__name__}, got {value!r}")
+    manifest = dict(session.workspace.manifest)
+    manifest["settings"] = {**manifest["settings"], **values}
+    session.workspace.write_manifest(manifest, org)
+    session.workspace.audit_log.append(user=session.user, action="settings_changed",
+                                       details={"settings": sorted(values)})
+
+
+def unlock_account(session: Session, user: str) -> None:
+    """Clear a user's failed sign-in count after the account was locked."""
+    session._org()
+    session.workspace.user(user)
+    session.workspace.lockout().clear(user)
+    session.workspace.audit_log.append(user=session.user, action="account_unlocked", obj=user)
+
+
 def new_one_time_password() -> str:
     """A password to hand to a new user, who must replace it at first sign-in."""
     words = secrets.token_urlsafe(12)

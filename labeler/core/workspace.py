@@ -45,6 +45,7 @@ from labeler.core.errors import (
     WrongPasswordError,
 )
 from labeler.core.files import atomic_write_json, canonical_json, read_json
+from labeler.core.lockout import Clock, LockoutPolicy, LockoutState
 from labeler.core.policy.roles import BUILT_IN_ROLES, role_definitions_json
 
 logger = logging.getLogger(__name__)
@@ -194,12 +195,32 @@ class Workspace:
 
     # -- sign-in ----------------------------------------------------------
 
-    def unlock(self, user: str, password: str) -> Keyring:
+    def lockout(self, clock: Clock = time.time) -> LockoutState:
+        return LockoutState(self.root, LockoutPolicy.from_settings(self.manifest["settings"]),
+                            clock)
+
+    def unlock(self, user: str, password: str, *, clock: Clock = time.time) -> Keyring:
         """Unlock a user's keyring, auditing success and failure.
 
         An unknown user costs the same key derivation as a known one, so the
-        time taken does not tell which user names exist.
+        time taken does not tell which user names exist. Each failure makes the
+        next attempt wait longer (the policy's backoff); after the policy's
+        limit the account stays locked until an admin unlocks it.
         """
+        lockout = self.lockout(clock)
+        lockout.check(user)
+        try:
+            keyring = self._unlock(user, password)
+        except WrongPasswordError:
+            failures = lockout.record_failure(user)
+            if failures >= lockout.policy.lock_after_failures:
+                self.audit_log.append(user=user, action="account_locked",
+                                      details={"failures": failures})
+            raise
+        lockout.clear(user)
+        return keyring
+
+    def _unlock(self, user: str, password: str) -> Keyring:
         try:
             record = self.user(user)
             if record.get("disabled"):
@@ -258,7 +279,8 @@ def new_manifest(workspace_id: str, org: OrgKeys) -> dict[str, Any]:
             "max_image_pixels": 250_000_000,
             "idle_lock_seconds": 600,
             "watermark_roles": ["annotator"],
-            "sign_in_backoff_seconds": [0, 1, 2, 4, 8, 16, 30],
+            "sign_in_backoff_seconds": [1, 2, 4, 8, 16, 30],
+            "lock_after_failures": 10,
         },
     }
 

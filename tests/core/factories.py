@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from labeler.core.admin import update_settings
 from labeler.core.crypto.primitives import TEST_KDF_COST
 from labeler.core.model.ontology import parse_ontology
 from labeler.core.policy.fields import parse_field_policy
@@ -49,6 +50,8 @@ def build_workspace(root: Path, bucket: Path | None = None) -> DemoWorkspace:
     """Create a workspace with admin, reviewer rita and annotator anna and one project."""
     admin = Session.create_workspace(root, "admin", PASSWORDS["admin"], TEST_KDF_COST)
     try:
+        # Tests sign in right after a wrong password; tests of the backoff set their own.
+        update_settings(admin, {"sign_in_backoff_seconds": [0]})
         admin.add_team("team")
         admin.add_user("rita", "reviewer", PASSWORDS["rita"], ["team"], TEST_KDF_COST)
         admin.add_user("anna", "annotator", PASSWORDS["anna"], ["team"], TEST_KDF_COST)
