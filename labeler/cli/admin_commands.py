@@ -8,6 +8,7 @@ from pathlib import Path
 
 from labeler.cli.commands import SubParsers, _new_passwords, _passwords, command, signed_in
 from labeler.cli.output import ExitCode, Output
+from labeler.cli.self_test import register as register_self_test
 from labeler.core import admin
 from labeler.core.export import export_annotations_json
 from labeler.core.policy.fields import load_field_policy
@@ -181,3 +182,6 @@ def show_audit(arguments: argparse.Namespace, output: Output) -> int:
         output.line(f"{entry['seq']}\t{entry['at']}\t{entry['user']}\t{entry['action']}\t"
                     f"{entry.get('object', '')}\t{details}")
     return ExitCode.OK
+
+
+command(register_self_test)

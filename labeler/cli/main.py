@@ -103,6 +103,8 @@ def hoist_global_options(argv: list[str]) -> list[str]:
 
 def command_of(argv: list[str]) -> str | None:
     """Return the command an argument list names, or None if it names none."""
+    if {"-h", "--help", "--version"} & set(argv):
+        return None  # parsing would print the help or version a second time
     try:
         known, _rest = build_parser().parse_known_args(hoist_global_options(argv))
     except SystemExit:

@@ -54,7 +54,8 @@ def find_qt_platform_plugins() -> set[str]:
     """Return the names of the Qt platform plugins found on Qt's plugin path."""
     from PySide6.QtCore import QCoreApplication, QLibraryInfo
 
-    # libraryPaths() includes QT_PLUGIN_PATH, which a frozen build sets at start.
+    # libraryPaths() includes QT_PLUGIN_PATH, which PyInstaller's PySide6 runtime
+    # hook sets in a frozen build.
     folders = [*QCoreApplication.libraryPaths(),
                QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)]
     return {

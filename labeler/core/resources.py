@@ -7,9 +7,13 @@ from pathlib import Path
 
 
 def resources_root() -> Path:
+    """Return the resources folder: frozen build, installed wheel, or source checkout."""
     frozen_root = getattr(sys, "_MEIPASS", None)
     if frozen_root:
         return Path(frozen_root) / "resources"
+    installed = Path(__file__).resolve().parents[1] / "resources"
+    if installed.is_dir():
+        return installed
     return Path(__file__).resolve().parents[2] / "resources"
 
 
