@@ -11,7 +11,7 @@ from typing import Callable
 
 from labeler import __version__
 from labeler.cli import commands
-from labeler.cli import admin_commands  # noqa: F401  (importing it registers its commands)
+from labeler.cli import admin_commands, review_commands  # noqa: F401  (importing registers)
 from labeler.cli.output import ExitCode, Output
 from labeler.core.errors import (
     ConfigError,
