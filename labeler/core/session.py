@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from labeler.core.crypto import keyring as keyrings
 from labeler.core.crypto.keyring import Keyring, OrgKeys, ProjectKeys
 from labeler.core.crypto.primitives import DEFAULT_KDF_COST, KdfCost
 from labeler.core.errors import ConfigError, NotFoundError, PolicyError, StorageError
+from labeler.core.lockout import Clock
 from labeler.core.model.ontology import Ontology
 from labeler.core.policy.fields import FieldPolicy, roles_of_class
 from labeler.core.policy.roles import BUILT_IN_ROLES, Permission
@@ -45,9 +47,10 @@ class Session:
         self._open_projects: list[Project] = []
 
     @classmethod
-    def sign_in(cls, root: Path, user: str, password: str) -> Session:
+    def sign_in(cls, root: Path, user: str, password: str, *,
+                clock: Clock = time.time) -> Session:
         workspace = Workspace(root)
-        return cls(workspace, workspace.unlock(user, password))
+        return cls(workspace, workspace.unlock(user, password, clock=clock))
 
     @classmethod
     def create_workspace(cls, root: Path, admin: str, password: str,

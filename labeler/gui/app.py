@@ -1,21 +1,179 @@
-"""Start the desktop client."""
+"""Start the desktop client: pick the workspace, sign in, open a project.
+
+`run_client(["--workspace", path])` is what `labeler` (no arguments) and
+`labeler demo` call. The workspace comes from `--workspace`, else
+LABELER_WORKSPACE, else the last one used, else a folder chooser. Without a
+display the client prints one line and returns 0 before Qt starts, so a run
+without a desktop (CI) does not wait on it.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import os
 import sys
+from pathlib import Path
+from typing import Final
+
+from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox, QWidget
+
+from labeler.core.errors import LabelerError
+from labeler.core.logsetup import configure_logging
+from labeler.core.workspace import Workspace
+from labeler.gui.errors import describe_error, show_error_box
+from labeler.gui.main_window import ClientContext, MainWindow
+from labeler.gui.project_picker import choose_project
+from labeler.gui.sign_in_dialog import SignInDialog
+from labeler.gui.workers import TaskRunner
+
+logger = logging.getLogger(__name__)
+
+ORGANISATION: Final = "Labeler"
+APPLICATION: Final = "Labeler client"
+
+
+class ClientSettings:
+    """The only values the client persists: window layout, key bindings,
+    the last workspace path and the last user name. Never content or keys."""
+
+    def __init__(self, settings: QSettings) -> None:
+        self._settings = settings
+
+    @classmethod
+    def for_user(cls) -> ClientSettings:
+        return cls(QSettings(ORGANISATION, APPLICATION))
+
+    def last_workspace(self) -> Path | None:
+        value = self._settings.value("workspace/last", "")
+        return Path(str(value)) if value else None
+
+    def set_last_workspace(self, root: Path) -> None:
+        self._settings.setValue("workspace/last", str(root))
+
+    def last_user(self) -> str:
+        return str(self._settings.value("user/last", "") or "")
+
+    def set_last_user(self, user: str) -> None:
+        self._settings.setValue("user/last", user)
+
+    def shortcut_overrides(self) -> dict[str, str]:
+        text = str(self._settings.value("shortcuts/overrides", "") or "")
+        try:
+            value = json.loads(text) if text else {}
+        except ValueError:
+            logger.warning("Ignoring unreadable saved key bindings")
+            return {}
+        if not isinstance(value, dict):
+            return {}
+        return {str(key): str(keys) for key, keys in value.items()}
+
+    def set_shortcut_overrides(self, overrides: dict[str, str]) -> None:
+        self._settings.setValue("shortcuts/overrides", json.dumps(overrides, sort_keys=True))
+
+    def save_window(self, window: QMainWindow) -> None:
+        self._settings.setValue("window/geometry", window.saveGeometry())
+        self._settings.setValue("window/state", window.saveState())
+
+    def restore_window(self, window: QMainWindow) -> None:
+        geometry = self._settings.value("window/geometry")
+        state = self._settings.value("window/state")
+        if isinstance(geometry, QByteArray):
+            window.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            window.restoreState(state)
+
+    def sync(self) -> None:
+        self._settings.sync()
+
+
+def has_display() -> bool:
+    """Return whether Qt has somewhere to draw (a desktop or an explicit platform)."""
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                or os.environ.get("QT_QPA_PLATFORM") or sys.platform in ("win32", "darwin"))
+
+
+def resolve_workspace(explicit: str | None, settings: ClientSettings,
+                      parent: QWidget | None = None) -> Path | None:
+    """Return the workspace to open, asking with a folder chooser as a last resort."""
+    for candidate in (explicit, os.environ.get("LABELER_WORKSPACE")):
+        if candidate:
+            return Path(candidate).expanduser().absolute()
+    last = settings.last_workspace()
+    if last is not None and Workspace.exists(last):
+        return last
+    chosen = QFileDialog.getExistingDirectory(parent, "Choose a Labeler workspace folder")
+    return Path(chosen) if chosen else None
+
+
+class ClientController:
+    """Runs the sign-in, project choice and window of one client process."""
+
+    def __init__(self, context: ClientContext) -> None:
+        self.context = context
+        self.window: MainWindow | None = None
+
+    def sign_in_and_open(self) -> MainWindow | None:
+        """Show the sign-in dialog, then open a project; None when the user cancels."""
+        settings = self.context.settings
+        dialog = SignInDialog(self.context.root, self.context.runner,
+                              user=settings.last_user(), clock=self.context.clock)
+        if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.session is None:
+            return None
+        session = dialog.session
+        settings.set_last_user(session.user)
+        settings.set_last_workspace(self.context.root)
+        project_id = choose_project(session)
+        if project_id is None:
+            QMessageBox.information(None, "Labeler",
+                                    "You are not in a team of any project in this "
+                                    "workspace. Ask an administrator to add you.")
+            session.lock()
+            return None
+        try:
+            self.window = MainWindow(self.context, session, project_id)
+        except LabelerError as error:
+            show_error_box(None, describe_error("Opening the project", error))
+            session.lock()
+            return None
+        return self.window
 
 
 def run_client(argv: list[str]) -> int:
+    """Run the desktop client until its window closes; return the exit status."""
     parser = argparse.ArgumentParser(prog="labeler gui")
-    parser.add_argument("--workspace", default=os.environ.get("LABELER_WORKSPACE", "."))
+    parser.add_argument("--workspace", default=None,
+                        help="workspace folder (default: $LABELER_WORKSPACE, else the "
+                             "last one used, else ask)")
     arguments = parser.parse_args(argv)
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-            or os.environ.get("QT_QPA_PLATFORM")):
-        print("no display: the client needs a desktop session (or QT_QPA_PLATFORM=offscreen); "
-              f"workspace {arguments.workspace!r} is ready for the 'labeler' commands",
-              file=sys.stderr)
+    if not has_display():
+        print("labeler: no display found, so the desktop client did not start; set "
+              "DISPLAY or QT_QPA_PLATFORM=offscreen, or use the 'labeler' commands")
         return 0
-    print("the desktop client is not built yet", file=sys.stderr)
-    return 0
+
+    configure_logging()
+    application = QApplication.instance() or QApplication(["labeler"])
+    application.setApplicationName(APPLICATION)
+    settings = ClientSettings.for_user()
+    root = resolve_workspace(arguments.workspace, settings)
+    if root is None:
+        print("labeler: no workspace chosen")
+        return 0
+    if not Workspace.exists(root):
+        QMessageBox.warning(None, "Labeler",
+                            f"{root} is not a Labeler workspace (it has no workspace.json). "
+                            "Choose the folder made by 'labeler init' or 'labeler demo'.")
+        return 1
+
+    context = ClientContext(root=root, runner=TaskRunner(),
+                            thumbnail_runner=TaskRunner(max_threads=2), settings=settings)
+    controller = ClientController(context)
+    window = controller.sign_in_and_open()
+    if window is None:
+        return 0
+    window.show()
+    status = application.exec()
+    settings.sync()
+    return int(status)

@@ -1,0 +1,497 @@
+"""The main window: coordinates the canvas, the docks, loading and locking.
+
+The window owns one signed-in `Session` and one open `Project`. Widgets do the
+drawing (`AnnotationCanvas`, `AssetBrowserWidget`, `FieldsPanelWidget`),
+`ImageLoader` decodes off the UI thread, and `actions.py` builds the menus.
+Locking hides every piece of content, drops decoded pixels and cached rows,
+and calls `Session.lock()`, which closes the store and wipes the keys.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QWidget
+
+from labeler.core.annotations import Annotation, AnnotationStore
+from labeler.core.errors import LabelerError
+from labeler.core.project import Project
+from labeler.core.session import Session
+from labeler.gui import actions as window_actions
+from labeler.gui.asset_browser import AssetBrowserWidget, make_asset_dock
+from labeler.gui.asset_model import AssetListModel
+from labeler.gui.canvas import AnnotationCanvas
+from labeler.gui.errors import ErrorPresenter, report_error, show_error_box
+from labeler.gui.fields_panel import FieldsPanelWidget, make_fields_dock
+from labeler.gui.help_dialog import ShortcutsDialog
+from labeler.gui.idle_lock import IdleLockController, LockScreenWidget
+from labeler.gui.loader import (
+    DISPLAYABLE_KINDS,
+    ContentReader,
+    ImageLoader,
+    LoadedImage,
+    ThumbnailLoader,
+)
+from labeler.gui.project_picker import choose_project
+from labeler.gui.sign_in_dialog import SignInThrottle, sign_in_with_clock
+from labeler.gui.watermark import WatermarkController, has_watermark
+from labeler.gui.workers import TaskRunner
+
+if TYPE_CHECKING:
+    from labeler.gui.app import ClientSettings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ClientContext:
+    """Services and settings shared by every window of one client process."""
+
+    root: Path
+    runner: TaskRunner
+    settings: ClientSettings
+    error_presenter: ErrorPresenter = show_error_box
+    clock: Callable[[], float] = time.time
+    thumbnail_runner: TaskRunner | None = None
+    throttle: SignInThrottle | None = field(default=None)
+
+
+class ObservedAnnotationStore(AnnotationStore):
+    """An AnnotationStore that reports when each commit starts, returns or fails.
+
+    The "saved" indicator listens here, so it turns on only after
+    `AnnotationStore.save` or `delete` has returned, that is after the commit.
+    """
+
+    def __init__(self, project: Project, on_state: Callable[[str], None]) -> None:
+        super().__init__(project)
+        self._on_state = on_state
+
+    def save(self, annotation: Annotation) -> Annotation:
+        return self._observe(lambda: super(ObservedAnnotationStore, self).save(annotation))
+
+    def delete(self, annotation_id: str) -> None:
+        self._observe(lambda: super(ObservedAnnotationStore, self).delete(annotation_id))
+
+    def _observe(self, commit: Callable[[], Any]) -> Any:
+        self._on_state("saving")
+        try:
+            result = commit()
+        except Exception:
+            self._on_state("failed")
+            raise
+        self._on_state("saved")
+        return result
+
+
+class MainWindow(QMainWindow):
+    """One project of one signed-in user."""
+
+    asset_shown = Signal(int)
+    lock_changed = Signal(bool)
+    save_state_changed = Signal(str)
+
+    def __init__(self, context: ClientContext, session: Session, project_id: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.context = context
+        self.session: Session = session
+        self.project: Project | None = None
+        self._reader: ContentReader | None = None
+        self.store: ObservedAnnotationStore | None = None
+        self.current_asset_id: int | None = None
+        self._shown_asset_id: int | None = None
+        self._project_id = project_id
+        self._display_notes: tuple[str, ...] = ()
+        self._current_kind = ""
+        settings = session.workspace.manifest.get("settings", {})
+        self._watermark_roles = list(settings.get("watermark_roles", []))
+
+        self._build_widgets(int(settings.get("max_image_pixels", 250_000_000)))
+        self._build_status_bar()
+        self.menu_actions = window_actions.create_window_actions(self)
+        self.menu_actions.canvas_by_id = window_actions.index_canvas_actions(self.canvas.actions())
+        for action in self.menu_actions.by_id.values():
+            self.addAction(action)
+        self.addAction(self.menu_actions.first_asset)
+        self.addAction(self.menu_actions.last_asset)
+        window_actions.build_menus(self.menuBar(), self.menu_actions)
+        for digit in range(1, 10):
+            label_action = self.menu_actions.canvas_by_id.get(f"label_{digit}")
+            if label_action is not None:
+                label_action.triggered.connect(self._sync_label_toolbar)
+        self.apply_key_bindings(context.settings.shortcut_overrides())
+
+        self.idle_lock = IdleLockController(float(settings.get("idle_lock_seconds", 600)), self)
+        self.idle_lock.idle_timeout.connect(lambda: self.lock(reason=self.tr(
+            "Locked after a period without input.")))
+        self.watermark = WatermarkController(self.canvas.set_watermark, parent=self)
+        self.label_toolbar = None
+        self.resize(1400, 900)
+        context.settings.restore_window(self)
+        self._open_project(project_id)
+
+    # -- construction --------------------------------------------------------------
+
+    def _build_widgets(self, max_pixels: int) -> None:
+        self.canvas = AnnotationCanvas()
+        self.canvas.setObjectName("canvas")
+        self.lock_screen = LockScreenWidget(
+            self.context.runner,
+            self.context.throttle or SignInThrottle(self.context.root, self.context.clock))
+        self.lock_screen.unlocked.connect(self._on_unlocked)
+        self.central = QStackedWidget()
+        self.central.addWidget(self.canvas)
+        self.central.addWidget(self.lock_screen)
+        self.setCentralWidget(self.central)
+
+        self.loader = ImageLoader(self.context.runner, max_pixels=max_pixels, parent=self)
+        self.loader.image_ready.connect(self._on_image_ready)
+        self.loader.image_failed.connect(self._on_image_failed)
+        self.thumbnails = ThumbnailLoader(self.context.thumbnail_runner or self.context.runner,
+                                          max_pixels=max_pixels, parent=self)
+        self.asset_model = AssetListModel(self)
+        self.browser = AssetBrowserWidget(self.asset_model, self.thumbnails)
+        self.browser.asset_activated.connect(self.show_asset)
+        self.asset_dock = make_asset_dock(self.browser, self)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.asset_dock)
+        self.fields_panel = FieldsPanelWidget()
+        self.fields_dock = make_fields_dock(self.fields_panel, self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.fields_dock)
+        self.resizeDocks([self.asset_dock, self.fields_dock], [300, 460],
+                         Qt.Orientation.Horizontal)
+
+        self.canvas.annotations_changed.connect(self._on_annotations_changed)
+        self.canvas.status_message.connect(self._on_canvas_status)
+        self.canvas.error_occurred.connect(self._on_canvas_error)
+        self.canvas.view().zoom_changed.connect(self._on_zoom_changed)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.position_label = QLabel()
+        self.path_label = QLabel()
+        self.size_label = QLabel()
+        self.zoom_label = QLabel()
+        self.saved_label = QLabel()
+        for widget, name in ((self.position_label, "statusPosition"),
+                             (self.path_label, "statusPath"), (self.size_label, "statusSize"),
+                             (self.zoom_label, "statusZoom"), (self.saved_label, "statusSaved")):
+            widget.setObjectName(name)
+            widget.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+            bar.addPermanentWidget(widget)
+        self.save_state = ""
+
+    # -- project -------------------------------------------------------------------
+
+    def _open_project(self, project_id: str) -> None:
+        project = self.session.open_project(project_id)
+        self.project = project
+        self._reader = ContentReader(self.session.open_project(project_id))
+        self._project_id = project_id
+        self.store = ObservedAnnotationStore(project, self._set_save_state)
+        self.canvas.set_ontology(project.ontology)
+        self.canvas.set_store(self.store)
+        self.loader.set_project(project, self._reader)
+        self.thumbnails.set_reader(self._reader)
+        self.asset_model.set_database(project.db)
+        self.browser.set_choices(project.ontology)
+        self._build_label_toolbar()
+        self._update_title()
+        if has_watermark(self.session.role, self._watermark_roles):
+            self.watermark.start(self.session.user)
+        else:
+            self.watermark.stop()
+        self.idle_lock.start()
+        logger.info("Project %r opened by %s", project_id, self.session.role)
+        first = self.asset_model.asset_id_at(0)
+        if first is not None:
+            self.show_asset(first)
+
+    def _build_label_toolbar(self) -> None:
+        if self.label_toolbar is not None:
+            self.removeToolBar(self.label_toolbar)
+            self.label_toolbar.deleteLater()
+        assert self.project is not None
+        self.label_toolbar, self.label_group = window_actions.build_label_toolbar(
+            self, self.project.ontology, self.canvas.set_current_label)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.label_toolbar)
+        self.label_toolbar.setEnabled(True)
+        first = self.label_group.checkedAction()
+        if first is not None:
+            self.canvas.set_current_label(first.data())
+
+    def _sync_label_toolbar(self) -> None:
+        """Check the tool bar button of the label the canvas now draws with (keys 1-9)."""
+        name = self.canvas.current_label()
+        for action in self.label_group.actions():
+            if action.data() == name:
+                action.setChecked(True)
+
+    def _close_project(self) -> None:
+        self.canvas.set_store(None)
+        self.canvas.clear()
+        self.loader.set_project(None, None)
+        self.thumbnails.set_reader(None)
+        self.asset_model.set_database(None)
+        self.fields_panel.clear()
+        self.current_asset_id = None
+        self._shown_asset_id = None
+        if self._reader is not None:
+            self._reader.close()
+        if self.project is not None:
+            self.project.close()
+        self.project = None
+        self._reader = None
+        self.store = None
+
+    def switch_project(self) -> None:
+        if self.is_locked:
+            return
+        project_id = choose_project(self.session, self)
+        if project_id is None or project_id == self._project_id:
+            return
+        self.context.runner.wait_for_workers()
+        self._close_project()
+        self._open_project(project_id)
+
+    def _update_title(self) -> None:
+        if self.is_locked:
+            self.setWindowTitle(self.tr("Labeler — locked"))
+            return
+        name = self.project.record.get("name", self._project_id) if self.project else ""
+        self.setWindowTitle(self.tr("Labeler — %s — %s (%s)")
+                            % (name, self.session.user, self.session.role))
+
+    # -- assets --------------------------------------------------------------------
+
+    def show_asset(self, asset_id: int) -> None:
+        """Show one asset: its fields now, its image once decoded."""
+        if self.is_locked or self.project is None or asset_id == self.current_asset_id:
+            return
+        try:
+            asset = self.project.asset(asset_id)
+            fields = self.project.fields_for_user(asset_id)
+        except LabelerError as error:
+            report_error(self, self.tr("Opening the asset"), error,
+                         self.context.error_presenter)
+            return
+        self.current_asset_id = asset_id
+        self._current_kind = asset.kind
+        self._display_notes = tuple(_stored_notes(asset.notes))
+        size = f"{asset.width}×{asset.height}" if asset.width and asset.height else ""
+        summary = "  ·  ".join(part for part in (asset.path, asset.kind, size, asset.status)
+                               if part)
+        self.fields_panel.show_fields(summary, fields)
+        self.fields_panel.set_notes(self._display_notes)
+        self.browser.select_asset(asset_id)
+        self._update_position(asset.path, size)
+
+        self.loader.request(asset_id)
+        if self._shown_asset_id != asset_id:
+            self.canvas.clear()  # no pixels of the previous asset stay under the new one
+        self.loader.prefetch(self._neighbour_ids())
+
+    def _neighbour_ids(self) -> list[int]:
+        position = self.current_position()
+        if position is None:
+            return []
+        ids = (self.asset_model.asset_id_at(position + step) for step in (1, -1, 2))
+        return [asset_id for asset_id in ids if asset_id is not None]
+
+    def current_position(self) -> int | None:
+        if self.current_asset_id is None:
+            return None
+        return self.asset_model.position_of(self.current_asset_id)
+
+    def _go_to_position(self, position: int) -> None:
+        asset_id = self.asset_model.asset_id_at(position)
+        if asset_id is not None:
+            self.show_asset(asset_id)
+
+    def go_next(self) -> None:
+        position = self.current_position()
+        self._go_to_position(0 if position is None else position + 1)
+
+    def go_previous(self) -> None:
+        position = self.current_position()
+        if position is not None and position > 0:
+            self._go_to_position(position - 1)
+
+    def go_first(self) -> None:
+        self._go_to_position(0)
+
+    def go_last(self) -> None:
+        self._go_to_position(self.asset_model.rowCount() - 1)
+
+    def _on_image_ready(self, loaded: LoadedImage) -> None:
+        if self.is_locked or self.store is None or loaded.asset_id != self.current_asset_id:
+            return  # the user moved on; the loader keeps it cached if useful
+        annotations = self.store.list(loaded.asset_id)
+        self.canvas.show_image(loaded.asset_id, loaded.pixels, annotations, raw=loaded.raw,
+                               window=loaded.window, notes=loaded.notes,
+                               full_size=loaded.full_size)
+        self._shown_asset_id = loaded.asset_id
+        self.fields_panel.set_notes(self._display_notes + loaded.notes)
+        if loaded.notes:
+            self.statusBar().showMessage(" · ".join(loaded.notes), 10_000)
+        if not loaded.is_preview:
+            self.asset_shown.emit(loaded.asset_id)
+
+    def _on_image_failed(self, asset_id: int, message: str) -> None:
+        if self.is_locked or asset_id != self.current_asset_id:
+            return
+        self.canvas.show_error(asset_id, message)
+        self._shown_asset_id = asset_id
+        notes = (message,)
+        if self._current_kind in DISPLAYABLE_KINDS:
+            notes += (self.tr("Its annotations are kept and were not changed."),)
+        self.fields_panel.set_notes(self._display_notes + notes)
+        self.asset_shown.emit(asset_id)
+
+    def _update_position(self, path: str, size: str) -> None:
+        position = self.current_position()
+        total = self.asset_model.rowCount()
+        index_text = f"{position + 1} / {total}" if position is not None else f"– / {total}"
+        self.position_label.setText(index_text)
+        self.path_label.setText(path)
+        self.size_label.setText(size)
+
+    # -- canvas feedback -----------------------------------------------------------
+
+    def _set_save_state(self, state: str) -> None:
+        self.save_state = state
+        texts = {"saving": self.tr("saving…"), "saved": self.tr("✓ saved"),
+                 "failed": self.tr("✗ not saved")}
+        self.saved_label.setText(texts.get(state, ""))
+        self.save_state_changed.emit(state)
+
+    def _on_annotations_changed(self, asset_id: int) -> None:
+        self.asset_model.refresh_asset(asset_id)
+
+    def _on_canvas_status(self, message: str) -> None:
+        self.statusBar().showMessage(message, 5000)
+
+    def _on_zoom_changed(self, zoom: float) -> None:
+        self.zoom_label.setText(f"{zoom * 100:.0f}%")
+
+    def _on_canvas_error(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10_000)
+
+    # -- locking -------------------------------------------------------------------
+
+    @property
+    def is_locked(self) -> bool:
+        return self.session.is_locked
+
+    def lock(self, reason: str = "") -> None:
+        """Hide all content, drop decoded data and lock the session (Ctrl+L)."""
+        if self.is_locked:
+            return
+        remembered = self.current_asset_id
+        self.idle_lock.stop()
+        self.watermark.stop()
+        self.canvas.set_content_hidden(True)
+        self.fields_panel.set_content_hidden(True)
+        self.browser.set_content_hidden(True)
+        # Decoders read the store; let them finish before it closes.
+        self.context.runner.wait_for_workers(5000)
+        if self.context.thumbnail_runner is not None:
+            self.context.thumbnail_runner.wait_for_workers(5000)
+        self._close_project()
+        self.current_asset_id = remembered
+        self.session.lock()
+        self.central.setCurrentWidget(self.lock_screen)
+        for action in self._content_actions():
+            action.setEnabled(False)
+        for label in (self.position_label, self.path_label, self.size_label,
+                      self.zoom_label, self.saved_label):
+            label.clear()
+        self.statusBar().clearMessage()
+        if self.label_toolbar is not None:
+            self.label_toolbar.setEnabled(False)
+        self.lock_screen.prepare(self.session.user, self._sign_in_again,
+                                 reason or self.tr("Locked."))
+        self._update_title()
+        self.lock_changed.emit(True)
+
+    def _sign_in_again(self, user: str, password: str) -> Session:
+        return sign_in_with_clock(self.context.root, self.context.clock)(user, password)
+
+    def _on_unlocked(self, session: Session) -> None:
+        if session.user != self.session.user:
+            session.lock()
+            return
+        remembered = self.current_asset_id
+        self.session = session
+        self.current_asset_id = None
+        for action in self._content_actions():
+            action.setEnabled(True)
+        self.central.setCurrentWidget(self.canvas)
+        self.canvas.set_content_hidden(False)
+        self.fields_panel.set_content_hidden(False)
+        self.browser.set_content_hidden(False)
+        try:
+            self._open_project(self._project_id)
+        except LabelerError as error:
+            report_error(self, self.tr("Reopening the project"), error,
+                         self.context.error_presenter)
+            return
+        if remembered is not None:
+            self.show_asset(remembered)
+        self.lock_changed.emit(False)
+
+    def _content_actions(self) -> list[Any]:
+        keep = {"quit", "help"}
+        return [action for action_id, action in self.menu_actions.all_bindable().items()
+                if action_id not in keep] + [self.menu_actions.switch_project,
+                                             self.menu_actions.first_asset,
+                                             self.menu_actions.last_asset]
+
+    # -- shortcuts and closing -------------------------------------------------------
+
+    def apply_key_bindings(self, overrides: dict[str, str]) -> None:
+        bindings = window_actions.resolve_user_bindings(overrides)
+        window_actions.apply_bindings(self.menu_actions.all_bindable(), bindings)
+        self.bindings = bindings
+
+    def show_shortcuts(self) -> None:
+        ontology = self.project.ontology if self.project else None
+        dialog = ShortcutsDialog(self.bindings, window_actions.label_names_by_key(ontology),
+                                 self)
+        if dialog.exec() == ShortcutsDialog.DialogCode.Accepted:
+            overrides = dialog.overrides()
+            self.context.settings.set_shortcut_overrides(overrides)
+            self.apply_key_bindings(overrides)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.context.settings.save_window(self)
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Close the project and lock the session; safe to call twice."""
+        self.idle_lock.stop()
+        self.watermark.stop()
+        self.context.runner.wait_for_workers(5000)
+        if self.context.thumbnail_runner is not None:
+            self.context.thumbnail_runner.wait_for_workers(5000)
+        self._close_project()
+        if not self.session.is_locked:
+            self.session.lock()
+
+
+def _stored_notes(notes_json: str) -> list[str]:
+    """Return the import notes of an asset (a JSON list of strings)."""
+    try:
+        notes = json.loads(notes_json or "[]")
+    except ValueError:
+        return []
+    return [str(note) for note in notes] if isinstance(notes, list) else []

@@ -1,0 +1,50 @@
+"""Core errors become short sentences with the core message as details."""
+
+from __future__ import annotations
+
+import pytest
+
+from labeler.core.errors import (
+    CryptoError,
+    MediaError,
+    PolicyError,
+    StorageError,
+    WrongPasswordError,
+)
+from labeler.gui.errors import describe_error, report_error
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (WrongPasswordError("wrong user name or password"), "password is wrong"),
+        (CryptoError("damaged"), "could not be decrypted"),
+        (PolicyError("user 'anna' (annotator) may not export"), "role does not allow"),
+        (MediaError("a.jpg: image data ends early"), "could not be shown"),
+        (StorageError("cannot write"), "could not be read or written"),
+    ],
+)
+def test_error_family_sentence(error: Exception, expected: str, qapp) -> None:
+    message = describe_error("Opening the asset", error)
+
+    assert message.title == "Opening the asset failed"
+    assert expected in message.text
+    assert message.details == str(error)
+
+
+def test_unexpected_error_hides_its_text(qapp) -> None:
+    message = describe_error("Saving", KeyError("secret-looking value"))
+
+    assert "secret-looking value" not in message.details
+    assert message.details == "KeyError"
+    assert "unexpected" in message.text
+
+
+def test_report_error_uses_presenter(qapp) -> None:
+    shown = []
+
+    report_error(None, "Exporting", PolicyError("no"), lambda _parent, m: shown.append(m))
+
+    assert [message.title for message in shown] == ["Exporting failed"]
