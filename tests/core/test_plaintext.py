@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sqlite3
 import tempfile
@@ -56,7 +57,10 @@ def _scan(paths: list[Path], markers: list[str]) -> set[str]:
     for root in paths:
         files = [root] if root.is_file() else [p for p in root.rglob("*") if p.is_file()]
         for path in files:
-            data = path.read_bytes()
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue  # another process removed its temp file while we scanned
             for marker, forms in encoded.items():
                 if any(form in data for form in forms):
                     found.add(marker)
@@ -66,12 +70,15 @@ def _scan(paths: list[Path], markers: list[str]) -> set[str]:
 def _recent_temp_files(since: float, exclude: Path) -> list[Path]:
     temp = Path(tempfile.gettempdir())
     recent = []
-    for path in temp.rglob("*"):
-        try:
-            if path.is_file() and path.stat().st_mtime >= since and exclude not in path.parents:
-                recent.append(path)
-        except OSError:
-            continue
+    for folder, _dirs, names in os.walk(temp):
+        for name in names:
+            path = Path(folder) / name
+            try:
+                if path.is_file() and path.stat().st_mtime >= since \
+                        and exclude not in path.parents:
+                    recent.append(path)
+            except OSError:
+                continue
     return recent
 
 

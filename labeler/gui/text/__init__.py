@@ -1,0 +1,1 @@
+"""Parts of the text annotation view (`labeler.gui.text_view`)."""
