@@ -24,6 +24,7 @@ from labeler.core.annotations import Annotation, AnnotationStore
 from labeler.core.errors import LabelerError
 from labeler.core.project import Project
 from labeler.core.session import Session
+from labeler.core.text_annotations import TextAnnotations
 from labeler.gui import actions as window_actions
 from labeler.gui.asset_browser import AssetBrowserWidget, make_asset_dock
 from labeler.gui.asset_model import AssetListModel
@@ -41,6 +42,7 @@ from labeler.gui.loader import (
 )
 from labeler.gui.project_picker import choose_project
 from labeler.gui.sign_in_dialog import SignInThrottle, sign_in_with_clock
+from labeler.gui.text_view import TextAnnotationView
 from labeler.gui.watermark import WatermarkController, has_watermark
 from labeler.gui.workers import TaskRunner
 
@@ -107,6 +109,7 @@ class MainWindow(QMainWindow):
         self.project: Project | None = None
         self._reader: ContentReader | None = None
         self.store: ObservedAnnotationStore | None = None
+        self.text_service: TextAnnotations | None = None
         self.current_asset_id: int | None = None
         self._shown_asset_id: int | None = None
         self._project_id = project_id
@@ -133,7 +136,7 @@ class MainWindow(QMainWindow):
         self.idle_lock = IdleLockController(float(settings.get("idle_lock_seconds", 600)), self)
         self.idle_lock.idle_timeout.connect(lambda: self.lock(reason=self.tr(
             "Locked after a period without input.")))
-        self.watermark = WatermarkController(self.canvas.set_watermark, parent=self)
+        self.watermark = WatermarkController(self._set_watermark, parent=self)
         self.label_toolbar = None
         self.resize(1400, 900)
         context.settings.restore_window(self)
@@ -148,8 +151,11 @@ class MainWindow(QMainWindow):
             self.context.runner,
             self.context.throttle or SignInThrottle(self.context.root, self.context.clock))
         self.lock_screen.unlocked.connect(self._on_unlocked)
+        self.text_view = TextAnnotationView()
+        self.text_view.setObjectName("textView")
         self.central = QStackedWidget()
         self.central.addWidget(self.canvas)
+        self.central.addWidget(self.text_view)
         self.central.addWidget(self.lock_screen)
         self.setCentralWidget(self.central)
 
@@ -173,6 +179,10 @@ class MainWindow(QMainWindow):
         self.canvas.status_message.connect(self._on_canvas_status)
         self.canvas.error_occurred.connect(self._on_canvas_error)
         self.canvas.view().zoom_changed.connect(self._on_zoom_changed)
+        for view in (self.text_view,):
+            view.annotations_changed.connect(self._on_annotations_changed)
+            view.status_message.connect(self._on_canvas_status)
+            view.error_occurred.connect(self._on_canvas_error)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -199,6 +209,9 @@ class MainWindow(QMainWindow):
         self.store = ObservedAnnotationStore(project, self._set_save_state)
         self.canvas.set_ontology(project.ontology)
         self.canvas.set_store(self.store)
+        self.text_service = TextAnnotations(project, self.store)
+        self.text_view.set_ontology(project.ontology)
+        self.text_view.set_store(self.text_service)
         self.loader.set_project(project, self._reader)
         self.thumbnails.set_reader(self._reader)
         self.asset_model.set_database(project.db)
@@ -238,6 +251,9 @@ class MainWindow(QMainWindow):
     def _close_project(self) -> None:
         self.canvas.set_store(None)
         self.canvas.clear()
+        self.text_view.set_store(None)
+        self.text_view.clear()
+        self.text_service = None
         self.loader.set_project(None, None)
         self.thumbnails.set_reader(None)
         self.asset_model.set_database(None)
@@ -294,10 +310,36 @@ class MainWindow(QMainWindow):
         self.browser.select_asset(asset_id)
         self._update_position(asset.path, size)
 
+        if asset.kind == "text":
+            self._show_text(asset_id)
+            return
+        self.central.setCurrentWidget(self.canvas)
         self.loader.request(asset_id)
         if self._shown_asset_id != asset_id:
             self.canvas.clear()  # no pixels of the previous asset stay under the new one
         self.loader.prefetch(self._neighbour_ids())
+
+    def _show_text(self, asset_id: int) -> None:
+        """Show a text document in the text view; text decodes fast enough for the UI thread."""
+        self.canvas.clear()
+        self.central.setCurrentWidget(self.text_view)
+        if self.text_service is None:
+            return
+        try:
+            document = self.text_service.document(asset_id)
+            annotations = self.text_service.list(asset_id)
+        except LabelerError as error:
+            self.text_view.show_error(asset_id, str(error))
+        else:
+            self.text_view.show_document(asset_id, document.text, document.codec, annotations,
+                                         guessed_encoding=document.is_encoding_guessed,
+                                         variant=document.variant)
+        self._shown_asset_id = asset_id
+        self.asset_shown.emit(asset_id)
+
+    def _set_watermark(self, text: str | None) -> None:
+        self.canvas.set_watermark(text)
+        self.text_view.set_watermark(text)
 
     def _neighbour_ids(self) -> list[int]:
         position = self.current_position()
@@ -399,6 +441,8 @@ class MainWindow(QMainWindow):
         self.idle_lock.stop()
         self.watermark.stop()
         self.canvas.set_content_hidden(True)
+        self.text_view.set_content_hidden(True)
+        self.text_view.clear()  # drop the decoded document, not only hide it
         self.fields_panel.set_content_hidden(True)
         self.browser.set_content_hidden(True)
         # Decoders read the store; let them finish before it closes.
@@ -436,6 +480,7 @@ class MainWindow(QMainWindow):
             action.setEnabled(True)
         self.central.setCurrentWidget(self.canvas)
         self.canvas.set_content_hidden(False)
+        self.text_view.set_content_hidden(False)
         self.fields_panel.set_content_hidden(False)
         self.browser.set_content_hidden(False)
         try:

@@ -368,3 +368,23 @@ def test_transparent_images_keep_alpha(qtbot, tmp_path, open_window, name) -> No
     assert not window.canvas._is_error_shown
     assert loaded.pixels.shape == (30, 40, 4)
     assert window.canvas.image_size() == (40, 30)
+
+
+def test_text_asset_opens_in_text_view(qtbot, demo_workspace, open_window) -> None:
+    """A text asset shows its document in the text view; an image brings the canvas back."""
+    window = open_window(demo_workspace, "anna")
+    window.show_asset(asset_id_of(window, "documents/presidio_demo.txt"))
+    qtbot.waitUntil(lambda: window.central.currentWidget() is window.text_view)
+    assert "David Johnson" in window.text_view.editor_widget().toPlainText()
+    assert window.canvas.current_asset_id() is None
+    show_and_wait(qtbot, window, asset_id_of(window, "photos/skimage_coffee.png"))
+    assert window.central.currentWidget() is window.canvas
+
+
+def test_lock_drops_text_document(qtbot, demo_workspace, open_window) -> None:
+    window = open_window(demo_workspace, "anna")
+    window.show_asset(asset_id_of(window, "documents/presidio_demo.txt"))
+    qtbot.waitUntil(lambda: "David Johnson" in window.text_view.editor_widget().toPlainText())
+    window.lock()
+    assert window.session.is_locked
+    assert "David Johnson" not in window.text_view.editor_widget().toPlainText()
