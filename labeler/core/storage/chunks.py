@@ -31,6 +31,7 @@ from labeler.core.files import fsync_directory
 logger = logging.getLogger(__name__)
 
 CHUNK_BYTES: Final = 1024 * 1024
+MAX_WRITES_IN_FLIGHT: Final = 4
 MAGIC: Final = b"LBC1"
 SUFFIX: Final = ".chunk"
 
@@ -88,6 +89,9 @@ class ChunkFolder:
                 # os.write and fsync release the GIL.
                 writes.append(_writer().submit(self._write_file, path,
                                                MAGIC + encrypt(key, piece, aad), sync=sync))
+                if len(writes) > MAX_WRITES_IN_FLIGHT:
+                    # Bound the memory of a large file to a few encrypted pieces.
+                    writes[-MAX_WRITES_IN_FLIGHT - 1].result()
                 touched.add(path.parent)
                 if not sync:
                     self._pending.append(path)
