@@ -8,7 +8,9 @@ committed are recognised by path, size and mtime and skipped, and chunk files
 written but never committed are collected as orphans first. Re-importing a
 bucket adds new and changed files, recognises moved files by content hash
 (keeping their annotations), and marks files gone from the bucket as missing
-without deleting anything.
+without deleting anything. Once the files are committed, the frames of new
+videos are decoded into encrypted frame groups (`labeler.core.video.frames`),
+which a killed import also resumes.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from labeler.core.project import Project
 from labeler.core.scan import ScannedFile, ScanResult, safe_relative_path, scan_bucket
 from labeler.core.storage.chunks import read_pieces
 from labeler.core.storage.store import transaction
+from labeler.core.video.frames import ExtractionProgress, extract_bucket_videos
 
 logger = logging.getLogger(__name__)
 
@@ -155,6 +158,8 @@ class _ImportJob:
         gone_by_sha = {row["sha256"]: path for path, row in gone.items()}
 
         stopped = self._import_files(scan, csv_rows, existing, gone_by_sha, report, started)
+        if not stopped:
+            stopped = self._extract_video_frames(scan, report, started)
         report.seconds = time.monotonic() - started
         if stopped:
             with transaction(self.db):
@@ -200,6 +205,23 @@ class _ImportJob:
         """Commit the open batch, after every chunk its rows name is on disk."""
         self.project.chunks.sync_pending()
         self.db.execute("COMMIT")
+
+    def _extract_video_frames(self, scan: ScanResult, report: ImportReport,
+                              started: float) -> bool:
+        """Decode the frames of the committed videos; return True if stopped on request."""
+        files, size = len(scan.files), scan.total_bytes
+
+        def notify(step: ExtractionProgress) -> None:
+            claimed = step.frames_claimed or "?"
+            self._notify(files, files, size, size, started,
+                         f"{step.path}: frame {step.frames_done} of {claimed}")
+
+        extraction = extract_bucket_videos(self.project, self.bucket_id, self.root,
+                                           progress=notify, should_stop=self.should_stop)
+        with transaction(self.db):
+            for path, reason in extraction.skipped:
+                self._record_error(report, path, reason)
+        return extraction.is_stopped
 
     def _notify(self, files_done: int, files_total: int, bytes_done: int, bytes_total: int,
                 started: float, current: str) -> None:

@@ -126,8 +126,38 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'audit entries cannot be deleted'); END;
 """
 
+# Video frames decoded once at import. A frame group is a blob of its own
+# (a run of encoded frames, about one chunk long), so the `chunks` table names
+# its chunk files and orphan collection and `verify` treat it like any other
+# content. `video_extractions` is keyed by the video's own blob: assets with
+# the same content share one extraction, and `frames_done` is the resume point
+# of an extraction that was stopped or killed.
+_V2_VIDEO: Final = """
+CREATE TABLE video_extractions (
+    blob_id INTEGER PRIMARY KEY REFERENCES blobs(id),
+    encoding TEXT NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    rotation INTEGER NOT NULL,
+    claimed_frames INTEGER,
+    frames_done INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL CHECK (state IN ('running', 'finished')),
+    stop_reason TEXT
+);
+CREATE TABLE video_frames (
+    blob_id INTEGER NOT NULL REFERENCES blobs(id),
+    frame INTEGER NOT NULL,
+    pts_ms REAL NOT NULL,
+    group_blob_id INTEGER NOT NULL REFERENCES blobs(id),
+    offset INTEGER NOT NULL,
+    length INTEGER NOT NULL,
+    PRIMARY KEY (blob_id, frame)
+) WITHOUT ROWID;
+CREATE INDEX video_frames_by_time ON video_frames(blob_id, pts_ms);
+"""
+
 # Each entry is the SQL that moves the store up by one version; append only.
-MIGRATIONS: Final[tuple[str, ...]] = (_V1,)
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2_VIDEO)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 

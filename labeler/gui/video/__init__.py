@@ -1,0 +1,1 @@
+"""Parts of the video annotation view: key table, timeline and frame canvas."""
