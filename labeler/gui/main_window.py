@@ -43,6 +43,7 @@ from labeler.gui.loader import (
 from labeler.gui.project_picker import choose_project
 from labeler.gui.sign_in_dialog import SignInThrottle, sign_in_with_clock
 from labeler.gui.text_view import TextAnnotationView
+from labeler.gui.video_view import VideoAnnotationView
 from labeler.gui.watermark import WatermarkController, has_watermark
 from labeler.gui.workers import TaskRunner
 
@@ -110,6 +111,7 @@ class MainWindow(QMainWindow):
         self._reader: ContentReader | None = None
         self.store: ObservedAnnotationStore | None = None
         self.text_service: TextAnnotations | None = None
+        self._asset_key_sequences: dict[str, Any] = {}
         self.current_asset_id: int | None = None
         self._shown_asset_id: int | None = None
         self._project_id = project_id
@@ -153,9 +155,12 @@ class MainWindow(QMainWindow):
         self.lock_screen.unlocked.connect(self._on_unlocked)
         self.text_view = TextAnnotationView()
         self.text_view.setObjectName("textView")
+        self.video_view = VideoAnnotationView()
+        self.video_view.setObjectName("videoView")
         self.central = QStackedWidget()
         self.central.addWidget(self.canvas)
         self.central.addWidget(self.text_view)
+        self.central.addWidget(self.video_view)
         self.central.addWidget(self.lock_screen)
         self.setCentralWidget(self.central)
 
@@ -179,7 +184,7 @@ class MainWindow(QMainWindow):
         self.canvas.status_message.connect(self._on_canvas_status)
         self.canvas.error_occurred.connect(self._on_canvas_error)
         self.canvas.view().zoom_changed.connect(self._on_zoom_changed)
-        for view in (self.text_view,):
+        for view in (self.text_view, self.video_view):
             view.annotations_changed.connect(self._on_annotations_changed)
             view.status_message.connect(self._on_canvas_status)
             view.error_occurred.connect(self._on_canvas_error)
@@ -254,6 +259,7 @@ class MainWindow(QMainWindow):
         self.text_view.set_store(None)
         self.text_view.clear()
         self.text_service = None
+        self.video_view.clear()
         self.loader.set_project(None, None)
         self.thumbnails.set_reader(None)
         self.asset_model.set_database(None)
@@ -310,6 +316,11 @@ class MainWindow(QMainWindow):
         self.browser.select_asset(asset_id)
         self._update_position(asset.path, size)
 
+        self.video_view.clear()
+        if asset.kind == "video":
+            self._show_video(asset)
+            return
+        self._set_asset_keys_active(True)
         if asset.kind == "text":
             self._show_text(asset_id)
             return
@@ -337,9 +348,37 @@ class MainWindow(QMainWindow):
         self._shown_asset_id = asset_id
         self.asset_shown.emit(asset_id)
 
+    def _show_video(self, asset: Any) -> None:
+        """Show a video in the video view, whose frame keys take over D and A."""
+        self.canvas.clear()
+        self.central.setCurrentWidget(self.video_view)
+        self._set_asset_keys_active(False)
+        if self.project is not None:
+            self.video_view.show_video(self.project, asset, self.store)
+        self._shown_asset_id = asset.id
+        self.asset_shown.emit(asset.id)
+
+    def _set_asset_keys_active(self, active: bool) -> None:
+        """Give D and A back to next/previous asset, or lend them to the video view.
+
+        CVAT uses D for the previous frame; two actions on one key would both
+        stay silent, so the asset keys step aside while a video is shown and the
+        Go menu still works by mouse.
+        """
+        for action_id in ("next_asset", "previous_asset"):
+            action = self.menu_actions.by_id[action_id]
+            if active:
+                saved = self._asset_key_sequences.pop(action_id, None)
+                if saved is not None:
+                    action.setShortcuts(saved)
+            elif action_id not in self._asset_key_sequences:
+                self._asset_key_sequences[action_id] = action.shortcuts()
+                action.setShortcuts([])
+
     def _set_watermark(self, text: str | None) -> None:
         self.canvas.set_watermark(text)
         self.text_view.set_watermark(text)
+        self.video_view.set_watermark(text)
 
     def _neighbour_ids(self) -> list[int]:
         position = self.current_position()
@@ -443,6 +482,8 @@ class MainWindow(QMainWindow):
         self.canvas.set_content_hidden(True)
         self.text_view.set_content_hidden(True)
         self.text_view.clear()  # drop the decoded document, not only hide it
+        self.video_view.set_content_hidden(True)
+        self.video_view.clear()
         self.fields_panel.set_content_hidden(True)
         self.browser.set_content_hidden(True)
         # Decoders read the store; let them finish before it closes.
@@ -481,6 +522,7 @@ class MainWindow(QMainWindow):
         self.central.setCurrentWidget(self.canvas)
         self.canvas.set_content_hidden(False)
         self.text_view.set_content_hidden(False)
+        self.video_view.set_content_hidden(False)
         self.fields_panel.set_content_hidden(False)
         self.browser.set_content_hidden(False)
         try:

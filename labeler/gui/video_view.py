@@ -223,15 +223,19 @@ class VideoAnnotationView(TrackEditsMixin, QWidget):
 
     # -- the contract -------------------------------------------------------------------
 
-    def show_video(self, project: Project, asset: Asset) -> None:
-        """Show a video asset from its first frame; errors appear in the view and as a signal."""
+    def show_video(self, project: Project, asset: Asset,
+                   store: AnnotationStore | None = None) -> None:
+        """Show a video asset from its first frame; errors appear in the view and as a signal.
+
+        `store` lets the main window pass the store that drives its "saved" indicator.
+        """
         self.pause()
         self._suggestions = None
         self._track_selection = []
         try:
             frames = video_frames(project, asset)
             frames.check_frame(0)
-            store = AnnotationStore(project)
+            store = store or AnnotationStore(project)
             stored = {annotation.id: annotation for annotation in store.list(asset.id)}
         except LabelerError as error:
             self._project, self._asset, self._frames = project, asset, None

