@@ -15,16 +15,16 @@ which a killed import also resumes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import secrets
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from labeler.core.audit import utc_now
+from labeler.core.content import ContentWriter
 from labeler.core.errors import LabelerError, MediaError, NotFoundError
 from labeler.core.media import metadata
 from labeler.core.media.kinds import AssetKind
@@ -32,7 +32,6 @@ from labeler.core.media.probe import ProbeResult, probe_file
 from labeler.core.policy.roles import Permission
 from labeler.core.project import Project
 from labeler.core.scan import ScannedFile, ScanResult, safe_relative_path, scan_bucket
-from labeler.core.storage.chunks import read_pieces
 from labeler.core.storage.store import transaction
 from labeler.core.video.frames import ExtractionProgress, extract_bucket_videos
 
@@ -117,6 +116,7 @@ class _ImportJob:
         self.progress = progress
         self.should_stop = should_stop or (lambda: False)
         self.max_pixels = int(project.session.workspace.manifest["settings"]["max_image_pixels"])
+        self.writer = ContentWriter(project, self.max_pixels)
 
     # -- job bookkeeping -------------------------------------------------------
 
@@ -277,14 +277,19 @@ class _ImportJob:
             return {}
         accepted: dict[str, dict[str, str]] = {}
         with transaction(self.db):
-            for problem in problems:
-                self._record_error(report, self.csv_name, str(problem))
+            for number, problem in enumerate(problems, start=1):
+                # One error row per problem: the key is the file and line, so
+                # several bad rows do not overwrite each other.
+                reason = str(problem).removeprefix(f"{scan.csv_path.name}: ")
+                line = re.match(r"line (\d+)", reason)
+                where = f"line {line.group(1)}" if line else f"problem {number}"
+                self._record_error(report, f"{self.csv_name} {where}", reason)
             for key, values in rows.items():
                 path = safe_relative_path(key)
                 if path is None:
-                    self._record_error(report, self.csv_name,
-                                       f"row for {key!r}: the path leaves the bucket; rows "
-                                       "must name files inside it")
+                    self._record_error(report, f"{self.csv_name} row {key!r}",
+                                       "the path leaves the bucket; rows must name files "
+                                       "inside it")
                     continue
                 accepted[path] = values
         return accepted
@@ -315,8 +320,9 @@ class _ImportJob:
                     csv_rows: dict[str, dict[str, str]], previous: dict[str, Any] | None,
                     gone_by_sha: dict[str, str], report: ImportReport) -> None:
         probe = probe_file(item.absolute, max_pixels=self.max_pixels)
-        blob_id, sha256, size = self._store_content(item)
-        report.bytes_read += size
+        content = self.writer.store_file(item.absolute, item.size, probe, item.path)
+        blob_id, sha256 = content.blob_id, content.sha256
+        report.bytes_read += content.size
         fields = self._collect_fields(item, probe, scan, csv_rows)
         moved_from = gone_by_sha.pop(sha256, None) if previous is None else None
         if moved_from is not None:
@@ -332,39 +338,11 @@ class _ImportJob:
         else:
             asset_id = self._insert_asset(item, sha256, blob_id, probe)
             report.added += 1
+        self.db.execute("UPDATE assets SET original_blob_id = ? WHERE id = ?",
+                        (content.original_blob_id, asset_id))
         self.project.store_fields(asset_id, fields)
         self.db.execute("DELETE FROM import_errors WHERE job_id = ? AND path = ?",
                         (report.job_id, item.path))
-
-    def _store_content(self, item: ScannedFile) -> tuple[int, str, int]:
-        """Encrypt the file into chunks in one pass, hashing as it goes; return the blob.
-
-        If the same content is already stored, the new chunks are deleted again
-        and the existing blob is used: a rare waste that saves reading every
-        file twice. The chunks are synced in `_commit`, before their rows.
-        """
-        uid = secrets.token_hex(16)
-        digest = hashlib.sha256()
-        with open(item.absolute, "rb") as stream:
-            refs = self.project.chunks.write_blob(
-                _hashed_pieces(stream, digest), size=item.size,
-                key=self.project.keys.content_key, blob_uid=uid, sync=False)
-        sha256 = digest.hexdigest()
-        size = sum(ref.size for ref in refs)
-        if size != item.size:
-            self.project.chunks.delete(ref.file for ref in refs)
-            raise MediaError(f"{item.path}: the file changed while it was imported; import again")
-        row = self.db.execute("SELECT id FROM blobs WHERE sha256 = ?", (sha256,)).fetchone()
-        if row:
-            self.project.chunks.delete(ref.file for ref in refs)
-            return int(row[0]), sha256, size
-        cursor = self.db.execute(
-            "INSERT INTO blobs (uid, sha256, size, chunk_count, key_version)"
-            " VALUES (?, ?, ?, ?, ?)", (uid, sha256, size, len(refs), self.project.key_version))
-        blob_id = int(cursor.lastrowid)
-        self.db.executemany("INSERT INTO chunks (blob_id, idx, file, size) VALUES (?, ?, ?, ?)",
-                            [(blob_id, ref.index, ref.file, ref.size) for ref in refs])
-        return blob_id, sha256, size
 
     def _collect_fields(self, item: ScannedFile, probe: ProbeResult, scan: ScanResult,
                         csv_rows: dict[str, dict[str, str]]) -> dict[str, str]:
@@ -413,10 +391,3 @@ class _ImportJob:
                         " updated_at = ? WHERE id = ?",
                         (item.path, item.mtime_ns, utc_now(), row[0]))
         return int(row[0])
-
-
-def _hashed_pieces(stream: Any, digest: Any) -> Iterator[bytes]:
-    """Yield a stream in chunk-sized pieces, feeding each into `digest`."""
-    for piece in read_pieces(stream):
-        digest.update(piece)
-        yield piece

@@ -54,7 +54,7 @@ ASSET_COLUMNS = (
     "id", "bucket_id", "path", "size", "mtime_ns", "sha256", "blob_id", "kind", "format",
     "width", "height", "stored_width", "stored_height", "orientation", "mode",
     "frame_count", "fps", "duration_s", "encoding", "notes", "status", "presence",
-    "imported_at", "updated_at",
+    "imported_at", "updated_at", "original_blob_id",
 )
 
 
@@ -84,6 +84,7 @@ class Asset:
     presence: str
     imported_at: str
     updated_at: str
+    original_blob_id: int | None = None  # set when blob_id is a metadata-free display copy
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> Asset:
@@ -232,16 +233,39 @@ class Project:
             raise NotFoundError(f"project {self.id!r} has no asset with path {reference!r}")
         return Asset.from_row(row)
 
-    def read_content(self, asset: Asset) -> bytes:
-        """Decrypt an asset's original bytes (audited as a view)."""
-        self.session.require(Permission.VIEW)
-        row = self.db.execute("SELECT uid, key_version FROM blobs WHERE id = ?",
-                              (asset.blob_id,)).fetchone()
+    def blob_key(self, class_id: str | None, key_version: int) -> SecretKey:
+        """Return the key a blob is encrypted with: a class key, or the content key."""
+        if class_id is None:
+            return self.content_key(key_version)
+        key = self.class_key(class_id, key_version)
+        if key is None:
+            raise PolicyError(
+                f"user {self.user!r} ({self.role}) may not open original files of project "
+                f"{self.id!r}: they carry metadata the policy hides from this role")
+        return key
+
+    def read_blob(self, blob_id: int) -> bytes:
+        row = self.db.execute("SELECT uid, key_version, class_id FROM blobs WHERE id = ?",
+                              (blob_id,)).fetchone()
         if row is None:
-            raise StorageError(f"asset {asset.id} names content that is not in the store")
+            raise StorageError(f"content {blob_id} is named by an asset but not in the store")
         refs = [ChunkRef(idx, name, size) for idx, name, size in self.db.execute(
-            "SELECT idx, file, size FROM chunks WHERE blob_id = ? ORDER BY idx", (asset.blob_id,))]
-        return self.chunks.read_blob(refs, key=self.content_key(row[1]), blob_uid=row[0])
+            "SELECT idx, file, size FROM chunks WHERE blob_id = ? ORDER BY idx", (blob_id,))]
+        return self.chunks.read_blob(refs, key=self.blob_key(row[2], row[1]), blob_uid=row[0])
+
+    def read_content(self, asset: Asset) -> bytes:
+        """Decrypt the bytes every project member may see.
+
+        For a file whose embedded metadata some role may not see, this is the
+        display copy without that metadata; otherwise it is the original.
+        """
+        self.session.require(Permission.VIEW)
+        return self.read_blob(asset.blob_id)
+
+    def read_original(self, asset: Asset) -> bytes:
+        """Decrypt the original file; needs the class key of the roles cleared for it."""
+        self.session.require(Permission.VIEW)
+        return self.read_blob(asset.original_blob_id or asset.blob_id)
 
     # -- fields ------------------------------------------------------------------
 

@@ -29,9 +29,28 @@ RESTRICTED = {
 }
 
 
+# Values inside the files themselves: the policy hides both from annotators,
+# and shows reviewers the patient name masked only.
+EMBEDDED = {"dicom.PatientName": "Embedded^Patient", "exif.Artist": "EMBEDDED-ARTIST-77"}
+
+
+def _write_embedded(bucket: Path) -> None:
+    from PIL import Image
+    from pydicom import dcmread
+    from pydicom.data import get_testdata_file
+
+    dataset = dcmread(get_testdata_file("CT_small.dcm"))
+    dataset.PatientName = EMBEDDED["dicom.PatientName"]
+    dataset.save_as(bucket / "scan.dcm")
+    exif = Image.Exif()
+    exif[0x013B] = EMBEDDED["exif.Artist"]
+    Image.new("RGB", (32, 32), (10, 200, 30)).save(bucket / "photo.jpg", exif=exif)
+
+
 def _build(tmp_path: Path) -> Path:
     bucket = tmp_path / "bucket"
     bucket.mkdir()
+    _write_embedded(bucket)
     for index in range(3):
         (bucket / f"doc-{index}.txt").write_text(f"ordinary document {index}\n")
         (bucket / f"doc-{index}.txt.json").write_text(json.dumps(
@@ -106,12 +125,38 @@ def recover_values(root: Path, user: str) -> set[str]:
                             recovered.append(value)
                             recovered += _try_open(value, keys, _candidate_aads(row, project_id))
             connection.close()
-    for chunk in root.glob("projects/*/chunks/*/*.chunk"):
-        recovered.append(chunk.read_bytes())
+    recovered += _decrypt_chunks(root, keys)
     for path in root.rglob("*"):
         if path.is_file() and path.suffix in (".json", ".jsonl"):
             recovered.append(path.read_bytes())
     return {text for text in (value.decode("utf-8", "replace") for value in recovered)}
+
+
+def _decrypt_chunks(root: Path, keys: list[bytes]) -> list[bytes]:
+    """Open every chunk file with every key, using the AAD format the chunk files use."""
+    opened: list[bytes] = []
+    for store in root.glob("projects/*/store.db"):
+        project_id = store.parent.name
+        for store_key in keys:
+            connection = sqlcipher3.connect(str(store))
+            connection.execute(f"PRAGMA key = \"x'{store_key.hex()}'\"")
+            try:
+                blobs = connection.execute("SELECT id, uid FROM blobs").fetchall()
+            except sqlcipher3.DatabaseError:
+                connection.close()
+                continue
+            for blob_id, uid in blobs:
+                chunks = connection.execute(
+                    "SELECT idx, file FROM chunks WHERE blob_id = ? ORDER BY idx",
+                    (blob_id,)).fetchall()
+                for index, name in chunks:
+                    data = (store.parent / "chunks" / name[:2] / f"{name}.chunk").read_bytes()
+                    aad = (f"labeler-chunk-v1|{project_id}|{uid}|original|{index}|"
+                           f"{len(chunks)}").encode()
+                    opened.append(data)
+                    opened += _try_open(data[4:], keys, [aad])
+            connection.close()
+    return opened
 
 
 def _found(recovered: set[str]) -> set[str]:
@@ -128,3 +173,26 @@ def test_reviewer_recovers_every_restricted_value(tmp_path: Path) -> None:
     copy = _build(tmp_path)
     assert _found(recover_values(copy, "rita")) == {
         f"{value}-{index}" for value in RESTRICTED.values() for index in range(3)}
+
+
+def _found_embedded(recovered: set[str]) -> set[str]:
+    return {name for name, value in EMBEDDED.items()
+            if any(value in text for text in recovered)}
+
+
+def test_annotator_opens_no_embedded_metadata(tmp_path: Path) -> None:
+    """Decrypting every chunk the annotator can open shows no hidden DICOM or EXIF value."""
+    copy = _build(tmp_path)
+    assert _found_embedded(recover_values(copy, "anna")) == set()
+
+
+def test_reviewer_sees_only_what_the_policy_allows(tmp_path: Path) -> None:
+    copy = _build(tmp_path)
+    found = _found_embedded(recover_values(copy, "rita"))
+    assert "exif.Artist" in found  # visible to reviewers, through its field value
+    assert "dicom.PatientName" not in found  # masked for reviewers: not even the file
+
+
+def test_admin_opens_originals(tmp_path: Path) -> None:
+    copy = _build(tmp_path)
+    assert _found_embedded(recover_values(copy, "admin")) == set(EMBEDDED)

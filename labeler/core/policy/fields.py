@@ -65,44 +65,103 @@ def roles_of_class(class_id: str) -> frozenset[str]:
     return frozenset(class_id.removeprefix("roles:").split("+"))
 
 
+# Namespaces of fields read from inside a file; sidecar and CSV values live
+# outside it, so hiding them does not require hiding the file.
+EMBEDDED_NAMESPACES: Final = ("exif.", "dicom.")
+
+
 @dataclass(frozen=True)
 class FieldPolicy:
-    """The rules of one project; the first matching pattern wins, then the default."""
+    """The rules of one project; the first matching pattern wins, then the default.
+
+    `originals` names the roles that may open original files, whose embedded
+    metadata (EXIF, DICOM tags) is not filtered; None means the roles that see
+    every embedded field in full.
+    """
 
     rules: tuple[FieldRule, ...]
     default: FieldRule
+    originals: frozenset[str] | None = None
 
     def rule_for(self, field_name: str) -> FieldRule:
+        """Return the rule of a field: exact name, then a parent name, then a glob, then the default.
+
+        A rule for "sidecar.patient" also covers nested values such as
+        "sidecar.patient.first", so nesting a value cannot move it out of its rule.
+        """
         for rule in self.rules:
             if rule.pattern == field_name:
                 return rule
+        parts = field_name.split(".")
+        for end in range(len(parts) - 1, 1, -1):
+            parent = ".".join(parts[:end])
+            for rule in self.rules:
+                if rule.pattern == parent:
+                    return rule
         for rule in self.rules:
             if fnmatch.fnmatchcase(field_name, rule.pattern):
                 return rule
         return self.default
 
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(self.default.visibility)
+
+    def original_roles(self) -> frozenset[str]:
+        """Return the roles cleared to open original files with their embedded metadata."""
+        if self.originals is not None:
+            return self.originals
+        cleared = set(self.default.roles_with(Visibility.VISIBLE))
+        for rule in self.rules:
+            if _may_match_embedded(rule.pattern):
+                cleared &= rule.roles_with(Visibility.VISIBLE)
+        return frozenset(cleared)
+
+    @property
+    def needs_display_copies(self) -> bool:
+        """Whether some role must get files with their embedded metadata removed."""
+        return self.original_roles() != self.roles
+
+    def original_class(self) -> str:
+        return class_for_roles(self.original_roles() or {"admin"})
+
     def classes(self) -> set[str]:
-        """Every class a value can be stored under by this policy."""
+        """Every class a value or an original file can be stored under by this policy."""
         found: set[str] = set()
         for rule in (*self.rules, self.default):
             for level in (Visibility.VISIBLE, Visibility.MASKED):
                 roles = rule.roles_with(level)
                 if roles:
                     found.add(class_for_roles(roles))
+        if self.needs_display_copies:
+            found.add(self.original_class())
         return found
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "rules": [rule.to_json() for rule in self.rules],
             "default": self.default.to_json(),
         }
+        if self.originals is not None:
+            data["originals"] = sorted(self.originals)
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> FieldPolicy:
+        originals = data.get("originals")
         return cls(
             tuple(_rule_from_json(rule) for rule in data["rules"]),
             _rule_from_json(data["default"]),
+            None if originals is None else frozenset(originals),
         )
+
+
+def _may_match_embedded(pattern: str) -> bool:
+    """Whether a rule's pattern can match an EXIF or DICOM field name."""
+    if pattern.startswith(EMBEDDED_NAMESPACES):
+        return True
+    prefix = pattern.split("*", 1)[0].split("?", 1)[0].split("[", 1)[0]
+    return "*" in pattern and any(ns.startswith(prefix) for ns in EMBEDDED_NAMESPACES)
 
 
 def _rule_from_json(data: Mapping[str, Any]) -> FieldRule:
@@ -154,10 +213,22 @@ def parse_field_policy(data: Mapping[str, Any], roles: Iterable[str],
     rules = tuple(
         _parse_rule(name, table, roles, source) for name, table in fields.items()
     )
-    unknown_sections = set(data) - {"default", "fields"}
+    unknown_sections = set(data) - {"default", "fields", "originals"}
     if unknown_sections:
         raise ConfigError(f"{source}: unknown sections {sorted(unknown_sections)}")
-    return FieldPolicy(rules, default)
+    return FieldPolicy(rules, default, _parse_originals(data.get("originals"), roles, source))
+
+
+def _parse_originals(table: Any, roles: list[str], source: str) -> frozenset[str] | None:
+    if table is None:
+        return None
+    chosen = table.get("roles") if isinstance(table, Mapping) else None
+    if not isinstance(chosen, list) or not all(isinstance(r, str) for r in chosen):
+        raise ConfigError(f'{source}: [originals] needs roles = ["role", ...]')
+    unknown = set(chosen) - set(roles)
+    if unknown:
+        raise ConfigError(f"{source}: [originals] names unknown roles {sorted(unknown)}")
+    return frozenset(chosen)
 
 
 def load_field_policy(path: Path, roles: Iterable[str]) -> FieldPolicy:

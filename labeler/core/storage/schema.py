@@ -156,8 +156,17 @@ CREATE TABLE video_frames (
 CREATE INDEX video_frames_by_time ON video_frames(blob_id, pts_ms);
 """
 
+# Originals whose embedded metadata some role may not see are encrypted under a
+# field-class key (`blobs.class_id`; NULL means the content key), and the asset
+# points at a display copy without that metadata (`blob_id`) and at the
+# original (`original_blob_id`; NULL when the display blob is the original).
+_V3_ORIGINALS: Final = """
+ALTER TABLE blobs ADD COLUMN class_id TEXT;
+ALTER TABLE assets ADD COLUMN original_blob_id INTEGER REFERENCES blobs(id);
+"""
+
 # Each entry is the SQL that moves the store up by one version; append only.
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2_VIDEO)
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2_VIDEO, _V3_ORIGINALS)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 
