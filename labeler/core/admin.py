@@ -25,6 +25,7 @@ from labeler.core.crypto.primitives import (
 from labeler.core.errors import ConfigError, PolicyError
 from labeler.core.files import atomic_write, canonical_json
 from labeler.core.policy.fields import FieldPolicy
+from labeler.core.originals import reclass_originals
 from labeler.core.policy.roles import Permission
 from labeler.core.profile import build_profile
 from labeler.core.project import field_aad
@@ -169,6 +170,8 @@ def change_field_policy(session: Session, project_id: str, policy: FieldPolicy) 
     project = session.open_project(project_id)
     try:
         count = _reencrypt_fields(project, policy)
+        max_pixels = int(session.workspace.manifest["settings"]["max_image_pixels"])
+        reclass_originals(project, max_pixels)
     finally:
         project.close()
     manifest = dict(session.workspace.manifest)

@@ -126,3 +126,34 @@ def test_annotator_opens_display_copy_only(tmp_path: Path) -> None:
     project = admin.open_project(project_id)
     assert b"Hidden^Patient" in project.read_original(project.find_asset("scan.dcm"))
     admin.lock()
+
+
+def test_policy_change_moves_originals(tmp_path: Path) -> None:
+    """Tightening the policy gives old imports display copies; loosening it opens originals."""
+    from labeler.core.admin import change_field_policy
+    from labeler.core.policy.fields import parse_field_policy
+    from tests.core.factories import ROLES
+
+    open_policy = parse_field_policy(
+        {"default": {"admin": "visible", "reviewer": "visible", "annotator": "visible"}}, ROLES)
+    workspace, project_id = _imported(tmp_path)
+    admin = workspace.sign_in("admin")  # type: ignore[attr-defined]
+    change_field_policy(admin, project_id, open_policy)
+    admin.lock()
+    anna = workspace.sign_in("anna")  # type: ignore[attr-defined]
+    scan = anna.open_project(project_id).find_asset("scan.dcm")
+    assert b"Hidden^Patient" in anna.open_project(project_id).read_original(scan)
+    anna.lock()
+
+    strict = parse_field_policy(
+        {"default": {"admin": "visible", "reviewer": "visible", "annotator": "hidden"}}, ROLES)
+    admin = workspace.sign_in("admin")  # type: ignore[attr-defined]
+    change_field_policy(admin, project_id, strict)
+    admin.lock()
+    anna = workspace.sign_in("anna")  # type: ignore[attr-defined]
+    project = anna.open_project(project_id)
+    scan = project.find_asset("scan.dcm")
+    assert b"Hidden^Patient" not in project.read_content(scan)
+    with pytest.raises(PolicyError):
+        project.read_original(scan)
+    anna.lock()
