@@ -115,6 +115,7 @@ class _ImportJob:
         self.csv_name = csv_name
         self.progress = progress
         self.should_stop = should_stop or (lambda: False)
+        self.job_started_at = ""
         self.max_pixels = int(project.session.workspace.manifest["settings"]["max_image_pixels"])
         self.writer = ContentWriter(project, self.max_pixels)
 
@@ -122,9 +123,10 @@ class _ImportJob:
 
     def _start_job(self) -> ImportReport:
         row = self.db.execute(
-            "SELECT id, summary FROM import_jobs WHERE bucket_id = ? AND state = 'running'",
-            (self.bucket_id,)).fetchone()
+            "SELECT id, summary, started_at FROM import_jobs"
+            " WHERE bucket_id = ? AND state = 'running'", (self.bucket_id,)).fetchone()
         if row:
+            self.job_started_at = str(row[2])
             saved = json.loads(row[1])
             report = ImportReport(job_id=row[0], resumed=True)
             for name in ("added", "changed", "unchanged", "bytes_read"):
@@ -132,10 +134,11 @@ class _ImportJob:
             report.moved = [tuple(pair) for pair in saved.get("moved", [])]  # type: ignore[misc]
             logger.info("resuming import job %d of bucket %s", row[0], self.bucket_id)
             return report
+        self.job_started_at = utc_now()
         with transaction(self.db):
             cursor = self.db.execute(
                 "INSERT INTO import_jobs (bucket_id, user, state, started_at) VALUES (?, ?, ?, ?)",
-                (self.bucket_id, self.project.user, "running", utc_now()))
+                (self.bucket_id, self.project.user, "running", self.job_started_at))
             job_id = int(cursor.lastrowid)
             self.project.audit("import_started", self.bucket_id, {"job": job_id})
         return ImportReport(job_id=job_id, resumed=False)
@@ -261,10 +264,10 @@ class _ImportJob:
 
     def _existing_assets(self) -> dict[str, dict[str, Any]]:
         rows = self.db.execute(
-            "SELECT id, path, size, mtime_ns, sha256, presence FROM assets WHERE bucket_id = ?",
-            (self.bucket_id,))
+            "SELECT id, path, size, mtime_ns, sha256, presence, updated_at FROM assets"
+            " WHERE bucket_id = ?", (self.bucket_id,))
         return {row[1]: {"id": row[0], "size": row[2], "mtime_ns": row[3], "sha256": row[4],
-                         "presence": row[5]} for row in rows}
+                         "presence": row[5], "updated_at": row[6]} for row in rows}
 
     def _read_csv(self, scan: ScanResult, report: ImportReport) -> dict[str, dict[str, str]]:
         if scan.csv_path is None:
@@ -301,7 +304,10 @@ class _ImportJob:
                     report: ImportReport) -> None:
         if (previous and previous["size"] == item.size and previous["mtime_ns"] == item.mtime_ns
                 and previous["presence"] == "present"):
-            report.unchanged += 1
+            # A resumed job meets the files it stored before it was stopped;
+            # they were counted then, as added or changed.
+            if previous["updated_at"] < self.job_started_at:
+                report.unchanged += 1
             return
         self.db.execute("SAVEPOINT one_file")
         try:

@@ -128,6 +128,10 @@ def test_killed_import_resumes_to_same_result(tmp_path: Path) -> None:
     assert 0 < len(partial["assets"]) < len(_snapshot(reference)["assets"])
     report = _import_as_admin(killed)
     assert report.resumed
+    reference_report = _import_as_admin(reference)
+    assert report.added == len(_snapshot(reference)["assets"])
+    assert report.unchanged == 0
+    assert reference_report.unchanged == len(_snapshot(reference)["assets"])
     resumed = _snapshot(killed)
     expected = _snapshot(reference)
     assert resumed["assets"] == expected["assets"]
