@@ -309,18 +309,29 @@ class SpanIndex:
     """
 
     def __init__(self, spans: Iterable[SpanKey] = ()) -> None:
-        self._bounds: dict[str, tuple[int, int]] = {}
-        self._short: list[SpanKey] = []
-        self._long: list[SpanKey] = []
+        """Index `spans`, given as (start, end, id) keys with unique ids."""
         keys = list(spans)
-        self._bounds = {span_id: (start, end) for start, end, span_id in keys}
-        self._short = [key for key in keys if key[1] - key[0] <= LONG_SPAN]
         self._long = [key for key in keys if key[1] - key[0] > LONG_SPAN]
+        self._short = keys
+        if self._long:
+            self._short = [key for key in keys if key[1] - key[0] <= LONG_SPAN]
         self._short.sort()
         self._long.sort()
+        # The table by id is built on the first lookup by id, because a view
+        # that opens a document with 100,000 spans reads only ranges before
+        # its first paint.
+        self._bounds_by_id: dict[str, tuple[int, int]] | None = None
+
+    @property
+    def _bounds(self) -> dict[str, tuple[int, int]]:
+        if self._bounds_by_id is None:
+            self._bounds_by_id = {span_id: (start, end)
+                                  for keys in (self._short, self._long)
+                                  for start, end, span_id in keys}
+        return self._bounds_by_id
 
     def __len__(self) -> int:
-        return len(self._bounds)
+        return len(self._short) + len(self._long)
 
     def __contains__(self, span_id: object) -> bool:
         return span_id in self._bounds

@@ -202,6 +202,19 @@ def test_span_index_overlaps_include_long_spans() -> None:
     assert [key[2] for key in nested.containing(6)] == ["outer", "inner"]
 
 
+def test_span_index_lookups_by_id() -> None:
+    index = SpanIndex([(10, 20, "a"), (0, LONG_SPAN * 2, "long")])
+    assert len(index) == 2
+    assert "a" in index
+    assert "b" not in index
+    assert index.bounds("long") == (0, LONG_SPAN * 2)
+    index.add("a", 12, 14)
+    index.add("b", 30, 31)
+    assert index.bounds("a") == (12, 14)
+    assert len(index) == 3
+    assert index.keys() == [(0, LONG_SPAN * 2, "long"), (12, 14, "a"), (30, 31, "b")]
+
+
 def test_span_index_navigation_and_removal() -> None:
     index = SpanIndex([(10, 20, "a"), (10, 12, "b"), (30, 31, "c")])
     assert index.following((0,)) == (10, 12, "b")

@@ -20,18 +20,20 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QHeaderView,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QTableView,
     QTabWidget,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -182,6 +184,31 @@ class AttributeForm(QWidget):
         self.values_committed.emit(self.values())
 
 
+def _fixed_row_list_view() -> QTableView:
+    """Create a one-column table without headers that shows a long list lazily.
+
+    After a model reset, QTreeView and QListView (PySide6 6.11) create an index
+    for every row, and each `QAbstractListModel.index` calls the Python
+    `rowCount`. With 100,000 spans that took about 80 ms on a 2-core machine
+    (benchmarks/text_open.py). A table with fixed row heights creates indexes
+    only for the rows it paints.
+    """
+    view = QTableView()
+    view.horizontalHeader().hide()
+    view.horizontalHeader().setStretchLastSection(True)
+    rows = view.verticalHeader()
+    rows.hide()
+    rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    rows.setDefaultSectionSize(view.fontMetrics().height() + 4)
+    view.setShowGrid(False)
+    view.setWordWrap(False)
+    view.setTabKeyNavigation(False)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    return view
+
+
 class TextSidePanel(QWidget):
     """Labels legend plus tabs for spans, relations, the document and comments."""
 
@@ -209,12 +236,7 @@ class TextSidePanel(QWidget):
         page = QWidget()
         layout = QVBoxLayout(page)
         self.span_model = SpanListModel(self)
-        # A QTreeView with uniform row heights lays out 100,000 rows lazily,
-        # where a QListView walks every row after each model reset.
-        self.span_list = QTreeView()
-        self.span_list.setUniformRowHeights(True)
-        self.span_list.setRootIsDecorated(False)
-        self.span_list.setHeaderHidden(True)
+        self.span_list = _fixed_row_list_view()
         self.span_list.setModel(self.span_model)
         self.span_list.activated.connect(self._emit_span)
         self.span_list.clicked.connect(self._emit_span)

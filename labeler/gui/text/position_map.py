@@ -3,9 +3,16 @@
 Span offsets count code points of the original decoded text. A QTextDocument
 counts UTF-16 code units, and `QTextCursor.insertText` (which `setPlainText`
 uses) turns each "\\r\\n", lone "\\r", "\\n" and U+2029 into one block
-separator, and U+FDD0 and U+FDD1 into frame markers. So the view never hands
-the original to Qt: it gives `PositionMap.display_text`, in which every line
-break is one "\\n", and keeps this map between the two.
+separator, and U+FDD0 and U+FDD1 into frame markers. So the view hands Qt
+`PositionMap.display_text`, which is the original with the two frame markers
+replaced, and keeps this map between the two. Line breaks stay as they are,
+because Qt already reads CRLF and a lone CR as one separator (checked against
+PySide6 6.11 by tests/gui/text/test_position_map.py), and a copy of a 5 MB
+text costs time and memory.
+
+The map stores only the offsets where the width changes: each character
+outside the Basic Multilingual Plane and the LF of each CRLF. A lookup is a
+binary search in those sorted arrays, so plain text needs almost no memory.
 
 This module imports no Qt, so it can be tested on its own; the GUI tests check
 the map against a real QPlainTextEdit.
@@ -14,13 +21,44 @@ the map against a real QPlainTextEdit.
 from __future__ import annotations
 
 import bisect
-import itertools
-import re
+from array import array
 from typing import Final
 
-_ASTRAL: Final = re.compile("[\U00010000-\U0010ffff]")
+import numpy as np
+import numpy.typing as npt
+
 # U+FDD0 and U+FDD1 are noncharacters that Qt reads as frame start and end.
 _FRAME_MARKERS: Final = str.maketrans({"\ufdd0": "\ufffd", "\ufdd1": "\ufffd"})
+# Code points per numpy pass, which bounds the temporary UTF-32 copy to 4 MiB.
+_SCAN_CHUNK: Final = 1 << 20
+_CR: Final = 0x0D
+_LF: Final = 0x0A
+_BMP_MAX: Final = 0xFFFF
+
+
+def _scan(text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Return the sorted offsets of astral code points and of the LF of each CRLF."""
+    astral_parts = [np.empty(0, dtype=np.int64)]
+    dropped_parts = [np.empty(0, dtype=np.int64)]
+    for start in range(0, len(text), _SCAN_CHUNK):
+        # One code point of overlap finds a CRLF split between two chunks. A
+        # lone surrogate passes through as one BMP unit, as Qt counts it.
+        piece = text[start:start + _SCAN_CHUNK + 1]
+        encoded = piece.encode("utf-32-le", "surrogatepass")
+        codes = np.frombuffer(encoded, dtype=np.uint32)
+        astral = np.flatnonzero(codes[:_SCAN_CHUNK] > _BMP_MAX)
+        carriage_returns = np.flatnonzero(codes[:-1] == _CR)
+        crlf = carriage_returns[codes[carriage_returns + 1] == _LF]
+        astral_parts.append(astral + start)
+        dropped_parts.append(crlf + start + 1)
+    return np.concatenate(astral_parts), np.concatenate(dropped_parts)
+
+
+def _int_array(values: npt.NDArray[np.int64]) -> array[int]:
+    """Copy `values` into an `array`, which `bisect` searches twice as fast as numpy."""
+    result = array("q")
+    result.frombytes(values.astype(np.int64).tobytes())
+    return result
 
 
 class PositionMap:
@@ -32,27 +70,32 @@ class PositionMap:
 
     def __init__(self, text: str) -> None:
         self.length = len(text)
-        self._astral = [match.start() for match in _ASTRAL.finditer(text)]
-        # The LF of a CRLF pair is the code point that Qt's block separator drops.
-        self._dropped = [match.start() + 1 for match in re.finditer("\r\n", text)]
-        display = text.replace("\r\n", "\n").replace("\r", "\n")
-        if "\ufdd0" in display or "\ufdd1" in display:
-            display = display.translate(_FRAME_MARKERS)
-        self.display_text = display
-        self._build_inverse()
+        astral, dropped = _scan(text)
+        self._astral = _int_array(astral)
+        self._dropped = _int_array(dropped)
+        if "\ufdd0" in text or "\ufdd1" in text:
+            text = text.translate(_FRAME_MARKERS)
+        self.display_text = text
+        self._build_inverse(astral, dropped)
 
-    def _build_inverse(self) -> None:
+    def _build_inverse(self, astral: npt.NDArray[np.int64],
+                       dropped: npt.NDArray[np.int64]) -> None:
         """Record, for each astral or dropped code point, where it starts in Qt units."""
-        weights = dict.fromkeys(self._astral, 1)
-        weights.update(dict.fromkeys(self._dropped, -1))
-        offsets = sorted(weights) if self._dropped else self._astral
-        deltas_after = list(itertools.accumulate(weights[offset] for offset in offsets))
-        self._event_offsets = offsets
-        self._deltas_after = deltas_after
-        self._event_widths = [1 + weights[offset] for offset in offsets]
-        self._event_positions = [offset + delta - weights[offset]
-                                 for offset, delta in zip(offsets, deltas_after)]
-        self.qt_length = self.length + (deltas_after[-1] if deltas_after else 0)
+        offsets = np.concatenate([astral, dropped])
+        weights = np.concatenate([np.ones(len(astral), dtype=np.int64),
+                                  np.full(len(dropped), -1, dtype=np.int64)])
+        if len(dropped):
+            # Two sorted runs, which the stable sort (timsort) merges in linear time.
+            order = np.argsort(offsets, kind="stable")
+            offsets = offsets[order]
+            weights = weights[order]
+        deltas_after = np.cumsum(weights)
+        self._event_offsets = _int_array(offsets)
+        self._deltas_after = _int_array(deltas_after)
+        self._event_widths = _int_array(1 + weights)
+        self._event_positions = _int_array(offsets + deltas_after - weights)
+        total_delta = int(deltas_after[-1]) if len(deltas_after) else 0
+        self.qt_length = self.length + total_delta
 
     def to_qt(self, offset: int) -> int:
         """Return the Qt position of a code-point offset (0 <= offset <= length)."""

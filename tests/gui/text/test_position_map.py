@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
 from labeler.core.text_annotations import grapheme_boundaries
+from labeler.gui.text import position_map as position_map_module
 from labeler.gui.text.position_map import PositionMap
 
 pytestmark = pytest.mark.gui
@@ -81,6 +82,33 @@ def test_hand_computed_positions() -> None:
     assert position_map.qt_length == 7
 
 
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5])
+def test_chunked_scan_matches_one_pass(
+    monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """Tiny chunks split CRLF pairs and astral characters across chunk edges."""
+    text = "".join(SAMPLES.values()) + "\r\n\r\r\n😀\r\n"
+    one_pass = PositionMap(text)
+    offsets = range(len(text) + 1)
+    positions = range(one_pass.qt_length + 1)
+    # UTF-16 units before the offset, less one for each CRLF that ends before it.
+    expected = [len(text[:offset].encode("utf-16-le")) // 2
+                - text[:offset].count("\r\n") for offset in offsets]
+    monkeypatch.setattr(position_map_module, "_SCAN_CHUNK", chunk)
+    chunked = PositionMap(text)
+
+    assert [chunked.to_qt(offset) for offset in offsets] == expected
+    assert chunked.qt_length == one_pass.qt_length
+    assert [chunked.to_offset(position) for position in positions] == [
+        one_pass.to_offset(position) for position in positions]
+
+
+def test_display_text_keeps_line_breaks() -> None:
+    """Qt reads CRLF and CR as one break, so only frame markers are replaced."""
+    assert PositionMap("a\r\nb\rc").display_text == "a\r\nb\rc"
+    assert PositionMap("a\ufdd0b\ufdd1").display_text == "a\ufffdb\ufffd"
+
+
 def test_out_of_range_is_rejected() -> None:
     position_map = PositionMap("ab")
     with pytest.raises(ValueError, match="outside 0..2"):
@@ -90,11 +118,14 @@ def test_out_of_range_is_rejected() -> None:
 
 
 @pytest.mark.parametrize("name", [name for name in SAMPLES if name != "frame markers"])
-def test_graphemes_agree_with_qt(name: str) -> None:
+def test_graphemes_agree_with_qt(qtbot: QtBot, name: str) -> None:
     text = SAMPLES[name]
     position_map = PositionMap(text)
-    finder = QTextBoundaryFinder(QTextBoundaryFinder.BoundaryType.Grapheme,
-                                 position_map.display_text)
+    # The document's raw text has one U+2029 per line break, so the finder
+    # counts positions as the document does, also where a CRLF is one break.
+    editor = document_of(qtbot, position_map)
+    qt_text = editor.document().toRawText()
+    finder = QTextBoundaryFinder(QTextBoundaryFinder.BoundaryType.Grapheme, qt_text)
     qt_boundaries = []
     position = 0
     while position != -1:

@@ -260,3 +260,34 @@ def test_large_document_draws_only_visible_spans(qtbot: QtBot) -> None:
     drawn = {s.cursor.selectionStart(): s.cursor.selectedText() for s in selections}
     assert drawn.get(view._map.to_qt(last_offset)) == "👍🏽"
     assert elapsed < 10, f"show_document took {elapsed:.1f} s"
+
+
+def test_spans_outside_text_and_repeated_ids(qtbot: QtBot) -> None:
+    """Spans past the end are counted, not shown, and the last of each id counts."""
+    view = TextAnnotationView()
+    qtbot.addWidget(view)
+    view.set_ontology(parse_ontology(TEXT_ONTOLOGY))
+    messages: list[str] = []
+    view.status_message.connect(messages.append)
+    length = len(TEXT)
+
+    def span(start: int, end: int, label: str, span_id: str) -> Annotation:
+        data = {"start": start, "end": end, "attributes": {}}
+        return Annotation(1, "span", label, data, id=span_id)
+
+    annotations = [
+        span(0, 9, "PERSON", "anna"),
+        span(20, 29, "ORG", "acme"),
+        span(39, length + 5, "PERSON", "past-end"),
+        # An earlier version of "acme" lies outside the text. The later one counts.
+        span(length, length + 1, "ORG", "acme"),
+        span(20, 29, "ORG", "acme"),
+        Annotation(1, "comment", None, {"text": "check"}, id="note"),
+    ]
+    view.show_document(1, TEXT, "utf-8", annotations)
+
+    assert view._panel.span_model.rowCount() == 2
+    assert set(view._annotations) == {"anna", "acme", "note"}
+    assert set(view._non_spans) == {"note"}
+    assert "2 spans" in view.header_text()
+    assert "1 spans lie outside the text and are not shown." in messages
