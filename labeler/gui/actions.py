@@ -18,6 +18,7 @@ from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QKeySequence, QP
 from PySide6.QtWidgets import QMenuBar, QToolBar, QWidget
 
 from labeler.core.model.ontology import Ontology
+from labeler.core.policy.roles import Permission
 from labeler.gui import shortcuts
 
 if TYPE_CHECKING:
@@ -42,6 +43,9 @@ class WindowActions:
     edit_shortcuts: QAction
     by_id: dict[str, QAction] = field(default_factory=dict)
     canvas_by_id: dict[str, QAction] = field(default_factory=dict)
+    # Enabled by the role's permissions; locking leaves them alone and their
+    # slots do nothing while the window is locked.
+    permission_actions: dict[str, QAction] = field(default_factory=dict)
 
     def all_bindable(self) -> dict[str, QAction]:
         return {**self.canvas_by_id, **self.by_id}
@@ -80,7 +84,34 @@ def create_window_actions(window: MainWindow) -> WindowActions:
         edit_shortcuts=_action(window, tr("&Change shortcuts…"), window.show_shortcuts,
                                "edit_shortcuts"),
         by_id=by_id,
+        permission_actions=create_permission_actions(window),
     )
+
+
+def create_permission_actions(window: MainWindow) -> dict[str, QAction]:
+    """Make the admin and password actions; each is disabled without its permission.
+
+    A disabled entry is a convenience, because each slot calls the core, which
+    raises PolicyError for a role without the permission.
+    """
+    tr = window.tr
+    entries = (
+        ("admin_console", tr("Admin &console…"), window.open_admin_console,
+         Permission.MANAGE),
+        ("import_bucket", tr("&Import…"), window.open_import, Permission.IMPORT),
+        ("export_annotations", tr("&Export annotations…"), window.open_export,
+         Permission.EXPORT),
+        ("audit_log", tr("&Audit log…"), window.open_audit_log, Permission.READ_AUDIT),
+        ("change_password", tr("Change &password…"), window.change_password, None),
+    )
+    actions = {}
+    for action_id, text, slot, permission in entries:
+        action = _action(window, text, slot, action_id)
+        if permission is not None and not window.session.can(permission):
+            action.setEnabled(False)
+            action.setToolTip(tr("Your role does not allow this."))
+        actions[action_id] = action
+    return actions
 
 
 CANVAS_ACTION_PREFIX = "canvas_"
@@ -102,11 +133,17 @@ def apply_bindings(actions: Mapping[str, QAction],
 
 
 def build_menus(menu_bar: QMenuBar, actions: WindowActions) -> None:
-    """Fill File, Edit, View, Go and Help."""
+    """Fill File, Edit, View, Go, Admin and Help."""
     tr = menu_bar.tr
+    permission_actions = actions.permission_actions
     file_menu = menu_bar.addMenu(tr("&File"))
     file_menu.addAction(actions.switch_project)
     file_menu.addAction(actions.by_id["lock_screen"])
+    if permission_actions:
+        file_menu.addAction(permission_actions["change_password"])
+        file_menu.addSeparator()
+        file_menu.addAction(permission_actions["import_bucket"])
+        file_menu.addAction(permission_actions["export_annotations"])
     file_menu.addSeparator()
     file_menu.addAction(actions.by_id["quit"])
 
@@ -121,6 +158,12 @@ def build_menus(menu_bar: QMenuBar, actions: WindowActions) -> None:
     go_menu.addSeparator()
     go_menu.addAction(actions.first_asset)
     go_menu.addAction(actions.last_asset)
+
+    if permission_actions:
+        admin_menu = menu_bar.addMenu(tr("&Admin"))
+        admin_menu.setObjectName("adminMenu")
+        admin_menu.addAction(permission_actions["admin_console"])
+        admin_menu.addAction(permission_actions["audit_log"])
 
     help_menu = menu_bar.addMenu(tr("&Help"))
     help_menu.addAction(actions.by_id["help"])

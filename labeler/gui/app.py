@@ -25,6 +25,7 @@ from labeler.core.logsetup import configure_logging
 from labeler.core.workspace import Workspace
 from labeler.gui.errors import describe_error, show_error_box
 from labeler.gui.main_window import ClientContext, MainWindow
+from labeler.gui.password_dialogs import ask_for_own_password
 from labeler.gui.project_picker import choose_project
 from labeler.gui.sign_in_dialog import SignInDialog
 from labeler.gui.workers import TaskRunner
@@ -123,6 +124,10 @@ class ClientController:
         if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.session is None:
             return None
         session = dialog.session
+        if session.must_change_password and not ask_for_own_password(
+                session, self.context.runner):
+            session.lock()  # a one-time password opens no project
+            return None
         settings.set_last_user(session.user)
         settings.set_last_workspace(self.context.root)
         project_id = choose_project(session)

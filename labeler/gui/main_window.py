@@ -26,6 +26,7 @@ from labeler.core.project import Project
 from labeler.core.session import Session
 from labeler.core.text_annotations import TextAnnotations
 from labeler.gui import actions as window_actions
+from labeler.gui.admin.window_slots import AdminMenuSlots
 from labeler.gui.asset_browser import AssetBrowserWidget, make_asset_dock
 from labeler.gui.asset_model import AssetListModel
 from labeler.gui.canvas import AnnotationCanvas
@@ -94,7 +95,7 @@ class ObservedAnnotationStore(AnnotationStore):
         return result
 
 
-class MainWindow(QMainWindow):
+class MainWindow(AdminMenuSlots, QMainWindow):
     """One project of one signed-in user."""
 
     asset_shown = Signal(int)
@@ -420,9 +421,12 @@ class MainWindow(QMainWindow):
                                window=loaded.window, notes=loaded.notes,
                                full_size=loaded.full_size)
         self._shown_asset_id = loaded.asset_id
-        self.fields_panel.set_notes(self._display_notes + loaded.notes)
-        if loaded.notes:
-            self.statusBar().showMessage(" · ".join(loaded.notes), 10_000)
+        # Notes from the import (e.g. "first of 4 frames") and from decoding; a
+        # display copy made at import is a still image, so only the former has them.
+        notes = tuple(dict.fromkeys(self._display_notes + loaded.notes))
+        self.fields_panel.set_notes(notes)
+        if notes:
+            self.statusBar().showMessage(" · ".join(notes), 10_000)
         if not loaded.is_preview:
             self.asset_shown.emit(loaded.asset_id)
 

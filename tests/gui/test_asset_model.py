@@ -88,7 +88,7 @@ def fill_million_assets(db) -> None:  # type: ignore[no-untyped-def]
     db.execute("BEGIN")
     blob_columns = [row[1] for row in db.execute("PRAGMA table_info(blobs)")]
     values = {"id": 1, "uid": "million-test-blob", "sha256": "0" * 64, "size": 0,
-              "chunk_count": 0, "key_version": 1}
+              "chunk_count": 0, "key_version": 1, "class_id": None}
     db.execute(f"INSERT INTO blobs ({', '.join(blob_columns)})"
                f" VALUES ({', '.join('?' * len(blob_columns))})",
                [values[column] for column in blob_columns])
