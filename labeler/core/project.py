@@ -329,6 +329,11 @@ class Project:
                             (status, utc_now(), asset_id))
             self.audit("status_changed", str(asset_id), {"status": status})
 
+    def record_view(self, asset_id: int) -> None:
+        """Audit that the signed-in user opened an asset (its content or fields)."""
+        with transaction(self.db):
+            self.audit("asset_viewed", str(asset_id))
+
     def read_audit(self) -> list[dict[str, Any]]:
         """Return the project's audit entries; only roles with `read_audit` may."""
         self.session.require(Permission.READ_AUDIT)

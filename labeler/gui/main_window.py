@@ -302,6 +302,7 @@ class MainWindow(AdminMenuSlots, QMainWindow):
         try:
             asset = self.project.asset(asset_id)
             fields = self.project.fields_for_user(asset_id)
+            self.project.record_view(asset_id)
         except LabelerError as error:
             report_error(self, self.tr("Opening the asset"), error,
                          self.context.error_presenter)

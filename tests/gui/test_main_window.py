@@ -402,3 +402,15 @@ def test_video_asset_opens_in_video_view(qtbot, demo_workspace, open_window) -> 
     show_and_wait(qtbot, window, asset_id_of(window, "photos/skimage_coffee.png"))
     assert window.central.currentWidget() is window.canvas
     assert next_action.shortcuts() == keys
+
+
+def test_viewing_an_asset_is_audited(qtbot, demo_workspace, open_window) -> None:
+    window = open_window(demo_workspace, "anna")
+    asset_id = asset_id_of(window, "photos/skimage_coffee.png")
+    show_and_wait(qtbot, window, asset_id)
+    window.close()
+    admin = demo_workspace.sign_in("admin")
+    entries = admin.open_project(demo_workspace.project_id).read_audit()
+    admin.lock()
+    views = [e for e in entries if e["action"] == "asset_viewed" and e["user"] == "anna"]
+    assert str(asset_id) in {e["object"] for e in views}
