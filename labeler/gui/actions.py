@@ -103,6 +103,10 @@ def create_permission_actions(window: MainWindow) -> dict[str, QAction]:
          Permission.EXPORT),
         ("audit_log", tr("&Audit log…"), window.open_audit_log, Permission.READ_AUDIT),
         ("change_password", tr("Change &password…"), window.change_password, None),
+        ("submit_review", tr("&Submit for review"), window.submit_for_review,
+         Permission.ANNOTATE),
+        ("approve_asset", tr("&Approve"), window.approve_asset, Permission.REVIEW),
+        ("reject_asset", tr("&Reject…"), window.reject_asset, Permission.REVIEW),
     )
     actions = {}
     for action_id, text, slot, permission in entries:
@@ -133,7 +137,7 @@ def apply_bindings(actions: Mapping[str, QAction],
 
 
 def build_menus(menu_bar: QMenuBar, actions: WindowActions) -> None:
-    """Fill File, Edit, View, Go, Admin and Help."""
+    """Fill File, Edit, View, Tools, Go, Review, Admin and Help."""
     tr = menu_bar.tr
     permission_actions = actions.permission_actions
     file_menu = menu_bar.addMenu(tr("&File"))
@@ -160,6 +164,10 @@ def build_menus(menu_bar: QMenuBar, actions: WindowActions) -> None:
     go_menu.addAction(actions.last_asset)
 
     if permission_actions:
+        review_menu = menu_bar.addMenu(tr("&Review"))
+        review_menu.setObjectName("reviewMenu")
+        for action_id in ("submit_review", "approve_asset", "reject_asset"):
+            review_menu.addAction(permission_actions[action_id])
         admin_menu = menu_bar.addMenu(tr("&Admin"))
         admin_menu.setObjectName("adminMenu")
         admin_menu.addAction(permission_actions["admin_console"])

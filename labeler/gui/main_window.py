@@ -42,6 +42,7 @@ from labeler.gui.loader import (
     ThumbnailLoader,
 )
 from labeler.gui.project_picker import choose_project
+from labeler.gui.review_slots import ReviewMenuSlots
 from labeler.gui.sign_in_dialog import SignInThrottle, sign_in_with_clock
 from labeler.gui.text_view import TextAnnotationView
 from labeler.gui.video_view import VideoAnnotationView
@@ -95,7 +96,7 @@ class ObservedAnnotationStore(AnnotationStore):
         return result
 
 
-class MainWindow(AdminMenuSlots, QMainWindow):
+class MainWindow(AdminMenuSlots, ReviewMenuSlots, QMainWindow):
     """One project of one signed-in user."""
 
     asset_shown = Signal(int)
