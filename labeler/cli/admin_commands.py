@@ -13,7 +13,16 @@ from labeler.core import admin
 from labeler.core.export import export_annotations_json
 from labeler.core.policy.fields import load_field_policy
 from labeler.core.policy.roles import Permission
-from labeler.core.profile import init_station, install_profile, station_id
+from labeler.core.profile import (
+    MAX_VALID_DAYS,
+    FingerprintNotAcceptedError,
+    ProfileError,
+    check_station_id,
+    check_valid_days,
+    init_station,
+    install_profile,
+    station_id,
+)
 from labeler.core.workspace import known_roles
 
 
@@ -49,6 +58,9 @@ def _register_user_admin(sub: SubParsers) -> None:
     remove = actions.add_parser("remove", help="remove a user and rotate their projects' keys")
     remove.add_argument("name")
     remove.set_defaults(handler=remove_user)
+    unlock = actions.add_parser("unlock", help="unlock an account locked after failed sign-ins")
+    unlock.add_argument("name")
+    unlock.set_defaults(handler=unlock_user)
 
 
 def invite_user(arguments: argparse.Namespace, output: Output) -> int:
@@ -67,6 +79,13 @@ def remove_user(arguments: argparse.Namespace, output: Output) -> int:
     output.line(f"removed user {arguments.name!r}; rotated keys of: {', '.join(rotated) or '-'}")
     output.line("work written from now on is closed to them; what they already saw or "
                 "copied cannot be taken back")
+    return ExitCode.OK
+
+
+def unlock_user(arguments: argparse.Namespace, output: Output) -> int:
+    with signed_in(arguments) as session:
+        admin.unlock_account(session, arguments.name)
+    output.line(f"unlocked account {arguments.name!r}; its failed sign-ins are cleared")
     return ExitCode.OK
 
 
@@ -110,9 +129,12 @@ def _register_profile(sub: SubParsers) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
     export = actions.add_parser("export", help="write a signed, encrypted profile for a station")
-    export.add_argument("--station", required=True, help="the target station's id")
+    export.add_argument("--station", required=True,
+                        help="the target station's id, as 'labeler station init' prints it")
     export.add_argument("--out", type=Path, required=True)
-    export.add_argument("--valid-days", type=int, default=30)
+    export.add_argument("--valid-days", type=int, default=30,
+                        help=f"days the profile stays valid, 1 to {MAX_VALID_DAYS} "
+                             "(default: 30)")
     export.set_defaults(handler=export_profile)
     install = actions.add_parser("install", help="verify and install a profile on this station")
     install.add_argument("file", type=Path)
@@ -123,6 +145,8 @@ def _register_profile(sub: SubParsers) -> None:
 
 
 def export_profile(arguments: argparse.Namespace, output: Output) -> int:
+    check_station_id(arguments.station)
+    check_valid_days(arguments.valid_days)
     with signed_in(arguments) as session:
         passphrase = _new_passwords(arguments).read_new("Transport passphrase: ")
         version = admin.export_profile(session, station=arguments.station,
@@ -138,8 +162,16 @@ def export_profile(arguments: argparse.Namespace, output: Output) -> int:
 def install_profile_handler(arguments: argparse.Namespace, output: Output) -> int:
     data = arguments.file.read_bytes()
     passphrase = _passwords(arguments).read("Transport passphrase: ")
-    header = install_profile(arguments.workspace, data, passphrase,
-                             accepted_fingerprint=arguments.accept_fingerprint)
+    try:
+        header = install_profile(arguments.workspace, data, passphrase,
+                                 accepted_fingerprint=arguments.accept_fingerprint)
+    except FingerprintNotAcceptedError as error:
+        if error.accepted is None:
+            raise ProfileError(
+                f"first install: the profile's organisation key fingerprint is "
+                f"{error.fingerprint}; pass --accept-fingerprint '{error.fingerprint}' "
+                "after comparing it with the one your admin read out") from None
+        raise
     output.line(f"installed profile version {header.version} on station "
                 f"{station_id(arguments.workspace)}; valid until {header.expires}")
     return ExitCode.OK

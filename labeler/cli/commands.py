@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import sys
 import time
 from pathlib import Path
@@ -19,6 +20,8 @@ from labeler.core.policy.fields import load_field_policy
 from labeler.core.session import Session
 from labeler.core.verify import verify_workspace
 from labeler.core.workspace import Workspace, known_roles
+
+logger = logging.getLogger(__name__)
 
 Handler = Callable[[argparse.Namespace, Output], int]
 SubParsers = Any
@@ -40,10 +43,17 @@ def _passwords(arguments: argparse.Namespace) -> PasswordSource:
 
 
 def _new_passwords(arguments: argparse.Namespace) -> PasswordSource:
-    if arguments.new_password_fd is None and arguments.new_password_env is None:
-        # One descriptor may carry both the current and the new password.
-        return _passwords(arguments) if arguments.password_fd is not None else PasswordSource()
-    return PasswordSource(arguments.new_password_fd, arguments.new_password_env)
+    """Return the source of new passwords: --new-password-*, else --password-*.
+
+    Sharing works because a descriptor carries one password per line, and a
+    variable rejects a second read with an error naming --new-password-env.
+    """
+    if arguments.new_password_fd is not None or arguments.new_password_env is not None:
+        return PasswordSource(arguments.new_password_fd, arguments.new_password_env,
+                              option_prefix="--new-password")
+    if arguments.password_fd is not None or arguments.password_env is not None:
+        return _passwords(arguments)
+    return PasswordSource(option_prefix="--new-password")
 
 
 @contextlib.contextmanager
@@ -94,12 +104,14 @@ def init_workspace(arguments: argparse.Namespace, output: Output) -> int:
 @command
 def _register_verify(sub: SubParsers) -> None:
     parser = sub.add_parser("verify", help="check signatures, stores, chunks and audit chains")
+    parser.add_argument("--deep", action="store_true",
+                        help="also decrypt every content chunk (reads all content; slow)")
     parser.set_defaults(handler=verify)
 
 
 def verify(arguments: argparse.Namespace, output: Output) -> int:
     with signed_in(arguments) as session:
-        report = verify_workspace(session)
+        report = verify_workspace(session, deep=arguments.deep)
     for line in report.lines:
         output.line(line)
     if report.problems:
@@ -151,6 +163,8 @@ def _register_user(sub: SubParsers) -> None:
 def add_user(arguments: argparse.Namespace, output: Output) -> int:
     passwords = _passwords(arguments)
     with signed_in(arguments, passwords) as session:
+        # Reject a non-admin or a taken name before asking for a password.
+        session.check_new_user(arguments.name, arguments.role, arguments.team)
         new_source = _new_passwords(arguments)
         password = new_source.read_new(f"Password for new user {arguments.name}: ")
         session.add_user(arguments.name, arguments.role, password, arguments.team)
@@ -271,10 +285,14 @@ def import_buckets(arguments: argparse.Namespace, output: Output) -> int:
             raise ConfigError(f"project {project.id!r} has no bucket; add one with 'bucket add'")
         for bucket_id in bucket_ids:
             printer = None if arguments.quiet else ProgressPrinter(output)
+            logger.info("import of bucket %s of project %r started", bucket_id, project.id)
             report = run_import(project, bucket_id, progress=printer)
             if printer:
                 printer.finish()
             _print_report(output, bucket_id, report)
+            logger.info("import of bucket %s of project %r finished: %d added, %d changed, "
+                        "%d missing, %d not imported", bucket_id, project.id, report.added,
+                        report.changed, len(report.missing), len(report.failed))
             failed += len(report.failed)
     return ExitCode.OK
 
@@ -307,6 +325,10 @@ def _register_assets(sub: SubParsers) -> None:
 def list_assets(arguments: argparse.Namespace, output: Output) -> int:
     with signed_in(arguments) as session:
         project = session.open_project(arguments.project)
+        if project.count_assets() == 0:
+            output.line(f"no assets yet in project {project.id!r} on this station: import "
+                        f"the bucket here ('labeler import {project.id}')")
+            return ExitCode.OK
         assets = project.list_assets(status=arguments.status, kind=arguments.kind,
                                      limit=arguments.limit)
         for asset in assets:

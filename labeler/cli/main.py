@@ -7,7 +7,7 @@ import logging
 import os
 import traceback
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Final
 
 from labeler import __version__
 from labeler.cli import commands
@@ -101,6 +101,24 @@ def hoist_global_options(argv: list[str]) -> list[str]:
     return front + rest
 
 
+def has_only_global_options(argv: list[str]) -> bool:
+    """Return whether a command line names global options and their values only.
+
+    `labeler -w ws1` then opens the client on ws1, as plain `labeler` does.
+    """
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        if token in _GLOBAL_FLAGS or (token.split("=", 1)[0] in _GLOBAL_OPTIONS
+                                      and "=" in token):
+            index += 1
+        elif token in _GLOBAL_OPTIONS and index + 1 < len(argv):
+            index += 2
+        else:
+            return False
+    return bool(argv)
+
+
 def command_of(argv: list[str]) -> str | None:
     """Return the command an argument list names, or None if it names none."""
     if {"-h", "--help", "--version"} & set(argv):
@@ -125,15 +143,54 @@ def run(argv: list[str], output: Output | None = None) -> int:
     try:
         return int(handler(arguments, output))
     except KeyboardInterrupt:
-        output.error("cancelled")
+        output.error(_CANCELLED_MESSAGES.get(arguments.command, "cancelled"))
+        logger.info("command %s cancelled", arguments.command)
         return ExitCode.CANCELLED
     except BrokenPipeError:
         return ExitCode.OK  # the reader (e.g. `head`) stopped early
     except (LabelerError, ValueError, OSError) as error:
         if arguments.debug:
             traceback.print_exc(file=output.stderr)
-        message = str(error) if isinstance(error, (LabelerError, ValueError)) else (
-            f"{error.strerror or error}" + (f": {error.filename!r}" if error.filename else ""))
-        output.error(message)
-        logger.error("command %s failed: %s", arguments.command, type(error).__name__)
+        output.error(describe_error(error))
+        _log_failure(arguments, error)
         return _exit_code_for(error)
+
+
+_CANCELLED_MESSAGES: Final = {
+    "import": "cancelled; run the same import again to resume",
+}
+
+
+def describe_error(error: Exception) -> str:
+    """Return the one sentence the user sees for an error a command raised."""
+    if not isinstance(error, OSError) or isinstance(error, LabelerError):
+        return str(error)
+    if error.filename is None:
+        return f"a file operation failed: {error.strerror or error}"
+    path = str(error.filename)
+    if isinstance(error, FileNotFoundError):
+        return f"cannot read {path!r}: no such file"
+    if isinstance(error, IsADirectoryError):
+        return f"cannot read {path!r}: it is a folder, expected a file"
+    if isinstance(error, NotADirectoryError):
+        return f"cannot use {path!r}: a part of the path is a file, expected a folder"
+    if isinstance(error, PermissionError):
+        return f"cannot use {path!r}: permission denied"
+    return f"cannot use {path!r}: {(error.strerror or str(error)).lower()}"
+
+
+def _log_failure(arguments: argparse.Namespace, error: Exception) -> None:
+    """Log a failed command without passwords, keys or field values.
+
+    A failed sign-in is logged as the user name only. Core errors (LabelerError)
+    and OSError text name files and values the user typed, never secrets, so
+    their message is logged. Other ValueErrors can come from third-party code
+    (a codec quoting the bytes it could not decode, for example), so only their
+    class is logged.
+    """
+    if isinstance(error, WrongPasswordError):
+        logger.warning("sign-in failed for %r", arguments.user)
+    elif isinstance(error, (LabelerError, OSError)):
+        logger.error("command %s failed: %s", arguments.command, describe_error(error))
+    else:
+        logger.error("command %s failed: %s", arguments.command, type(error).__name__)

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TextIO
 
+from labeler.core.errors import ConfigError
+
 
 class ExitCode(IntEnum):
     OK = 0
@@ -47,34 +49,56 @@ class PasswordSource:
 
     Never from the command line, where other users could read them in the
     process list. A descriptor may carry several passwords, one per line, read
-    in the order the command asks for them.
+    in the order the command asks for them. An environment variable carries
+    one password, so it is read at most once.
     """
 
-    def __init__(self, fd: int | None = None, env: str | None = None) -> None:
+    def __init__(self, fd: int | None = None, env: str | None = None, *,
+                 option_prefix: str = "--password") -> None:
         self.fd = fd
         self.env = env
+        self.option_prefix = option_prefix
         self._lines: list[str] | None = None
+        self._env_read = False
 
-    def _from_fd(self) -> str:
+    def _from_fd(self, fd: int) -> str:
         if self._lines is None:
-            assert self.fd is not None
-            with os.fdopen(self.fd, "r", encoding="utf-8", closefd=False) as stream:
+            try:
+                os.fstat(fd)
+            except OSError:
+                raise ConfigError(
+                    f"cannot read passwords from file descriptor {fd}: it is not open; "
+                    "open it for the command (for example '9<file') or pass another "
+                    f"{self.option_prefix}-fd") from None
+            with os.fdopen(fd, "r", encoding="utf-8", closefd=False) as stream:
                 self._lines = stream.read().splitlines()
         if not self._lines:
-            raise ValueError(f"file descriptor {self.fd} has no more passwords")
+            raise ConfigError(f"file descriptor {fd} has no more passwords; put one "
+                              "password per line, in the order the command asks for them")
         return self._lines.pop(0)
+
+    def _from_env(self, env: str) -> str:
+        if self._env_read:
+            raise ConfigError(
+                f"environment variable {env} already gave one password and this command "
+                "needs another; pass the new password with --new-password-env or "
+                "--new-password-fd")
+        value = os.environ.get(env)
+        if value is None:
+            raise ConfigError(f"environment variable {env} is not set; set it or pass "
+                              f"another {self.option_prefix}-env")
+        self._env_read = True
+        return value
 
     def read(self, prompt: str) -> str:
         if self.fd is not None:
-            return self._from_fd()
+            return self._from_fd(self.fd)
         if self.env is not None:
-            value = os.environ.get(self.env)
-            if value is None:
-                raise ValueError(f"environment variable {self.env} is not set")
-            return value
+            return self._from_env(self.env)
         if not sys.stdin.isatty():
-            raise ValueError(
-                "no terminal to ask for a password; pass --password-fd or --password-env")
+            raise ConfigError(
+                "no terminal to ask for a password; pass "
+                f"{self.option_prefix}-fd or {self.option_prefix}-env")
         return getpass.getpass(prompt)
 
     def read_new(self, prompt: str) -> str:

@@ -27,7 +27,7 @@ from labeler.core.files import atomic_write, canonical_json
 from labeler.core.policy.fields import FieldPolicy
 from labeler.core.originals import reclass_originals
 from labeler.core.policy.roles import Permission
-from labeler.core.profile import build_profile
+from labeler.core.profile import build_profile, check_station_id, check_valid_days
 from labeler.core.project import field_aad
 from labeler.core.session import Session
 from labeler.core.storage.store import rekey_store, transaction
@@ -213,10 +213,18 @@ def _reencrypt_fields(project: Any, policy: FieldPolicy) -> int:
 def export_profile(session: Session, *, station: str, passphrase: str, out: Path,
                    valid_days: int = 30, not_before: datetime | None = None,
                    cost: KdfCost = DEFAULT_KDF_COST) -> int:
-    """Write a profile of the current manifest and every keyring for one station."""
+    """Write a profile of the current manifest and every keyring for one station.
+
+    The manifest is written again first, which raises its version, so every
+    profile has a version of its own: a station installs only profiles newer
+    than its last one, and two profiles of one version would block the second.
+    """
+    check_valid_days(valid_days)
+    check_station_id(station)
     org = session._org()
     start = not_before or datetime.now(timezone.utc) - timedelta(minutes=5)
     workspace = session.workspace
+    workspace.write_manifest(workspace.manifest, org)
     document = {"manifest": workspace.manifest,
                 "signature": b64encode(org.sign(canonical_json(workspace.manifest)))}
     keyring_docs = {user: workspace.read_keyring(user) for user in workspace.manifest["users"]}

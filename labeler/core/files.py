@@ -6,7 +6,7 @@ import json
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from labeler.core.errors import ConfigError, StorageError
 
@@ -27,15 +27,25 @@ def fsync_directory(folder: Path) -> None:
         os.close(descriptor)
 
 
+PRIVATE_FILE_MODE: Final = 0o600
+PRIVATE_FOLDER_MODE: Final = 0o700
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write `data` to `path` so that a crash leaves the old or the new file, whole.
 
     The bytes go to a temporary file in the same folder, are synced, and then
     replace the target by rename; the folder is synced after the rename.
+    The file gets mode 0o600 whatever the umask. A missing parent folder is
+    created with mode 0o700, but only one level: a path whose grandparent is
+    missing is more likely a typo than a request for a folder tree.
     """
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
-        with open(temporary, "xb") as stream:
+        path.parent.mkdir(mode=PRIVATE_FOLDER_MODE, exist_ok=True)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                             PRIVATE_FILE_MODE)
+        with open(descriptor, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())

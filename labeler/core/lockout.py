@@ -1,20 +1,29 @@
 """Sign-in throttling: a growing delay after each failure, and a lock after too many.
 
 The counters live in `lockout.json` in the workspace folder. They hold user
-names and times only. This is enforced by the client: someone who can edit
-the workspace folder can reset the counters, but not guess a password any
-faster than Argon2id allows.
+names and times only. This is enforced by the client, not by cryptography:
+deleting or editing `lockout.json` resets every counter and unlocks every
+account, so someone who can write the workspace folder can retry without the
+delays. They still cannot guess a password any faster than Argon2id allows.
+
+A damaged `lockout.json` (not JSON, or not the expected shape) is treated as
+empty, so it cannot stop every sign-in: the reset is logged as a warning and
+reported through `on_reset`, which the workspace turns into a
+`lockout_state_reset` audit entry.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from labeler.core.errors import LabelerError
+from labeler.core.errors import ConfigError, LabelerError
 from labeler.core.files import atomic_write_json, read_json
+
+logger = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 
@@ -51,13 +60,29 @@ class LockoutPolicy:
 class LockoutState:
     """Failure counters of one workspace folder."""
 
-    def __init__(self, root: Path, policy: LockoutPolicy, clock: Clock = time.time) -> None:
+    def __init__(self, root: Path, policy: LockoutPolicy, clock: Clock = time.time, *,
+                 on_reset: Callable[[], None] | None = None) -> None:
         self.path = root / "lockout.json"
         self.policy = policy
         self.clock = clock
+        self.on_reset = on_reset
 
     def _load(self) -> dict[str, Any]:
-        return dict(read_json(self.path, what="the sign-in counters")) if self.path.exists() else {}
+        if not self.path.exists():
+            return {}
+        try:
+            state = read_json(self.path, what="the sign-in counters")
+        except ConfigError:
+            state = None
+        if _is_valid_state(state):
+            return dict(state)
+        # Replace the damaged file, so that the reset is logged and audited once.
+        logger.warning("the sign-in counters in %r are damaged; every counter is reset",
+                       str(self.path))
+        atomic_write_json(self.path, {})
+        if self.on_reset is not None:
+            self.on_reset()
+        return {}
 
     def check(self, user: str) -> None:
         """Raise if `user` is locked or must still wait before trying again."""
@@ -92,3 +117,18 @@ class LockoutState:
         except SignInDelayError as delay:
             return delay.seconds
         return 0.0
+
+
+def _is_valid_state(state: Any) -> bool:
+    """Return whether `state` maps user names to {"failures": int, "last": number}."""
+    if not isinstance(state, dict):
+        return False
+    for entry in state.values():
+        if not isinstance(entry, dict):
+            return False
+        failures, last = entry.get("failures"), entry.get("last")
+        if not isinstance(failures, int) or isinstance(failures, bool):
+            return False
+        if not isinstance(last, (int, float)) or isinstance(last, bool):
+            return False
+    return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import os
@@ -29,13 +30,18 @@ def configure_logging(*, debug: bool = False, log_dir: Path | None = None) -> Pa
         handler.close()
     folder = log_dir or default_log_dir()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = folder / "labeler.log"
         handler: logging.Handler = logging.handlers.RotatingFileHandler(
             path, maxBytes=5 * 1024 * 1024, backupCount=3, encoding="utf-8")
     except OSError:
         root.addHandler(logging.NullHandler())
         return None
+    # The log names users, projects and files: keep it private even when an
+    # older run created it under a looser umask. Rotated files follow the
+    # umask that the entry point sets.
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o600)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     return path

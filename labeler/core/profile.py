@@ -15,10 +15,12 @@ File layout (all integers big-endian)::
 Installing checks, in this order and before touching any file: the magic, the
 exact length (no truncation, no trailing bytes), the signature against the
 pinned organisation key (or, on a first install, the fingerprint the admin read
-out), the version (greater than the installed one), the validity period, the
-station, the payload hash; only then is the payload decrypted and parsed. A
-profile that fails any check is rejected whole and the workspace folder is
-left byte-identical.
+out), the payload hash, the version (greater than the installed one), the
+validity period, the station; only then is the payload decrypted and parsed.
+The hash comes before the version so that a damaged file is reported as
+damaged, not as old. A profile that fails any check is rejected whole and the
+workspace folder is left byte-identical. An installed profile appends a
+`manifest_written` entry to the workspace audit log.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -45,16 +48,29 @@ from labeler.core.crypto.primitives import (
 )
 from labeler.core.errors import ConfigError, CryptoError, SignatureError
 from labeler.core.files import atomic_write, atomic_write_json, canonical_json, read_json
+from labeler.core.workspace import Workspace
 
 MAGIC: Final = b"LABELER-PROFILE\x01"
 FORMAT: Final = "labeler-profile"
 MAX_HEADER_BYTES: Final = 64 * 1024
 MAX_PAYLOAD_BYTES: Final = 512 * 1024 * 1024
 STATION_FILE: Final = "station.json"
+MAX_VALID_DAYS: Final = 3650
+# The form `init_station` makes: "st-" and 8 random bytes in lowercase hex.
+_STATION_ID: Final = re.compile(r"^st-[0-9a-f]{16}$")
 
 
 class ProfileError(ConfigError):
     """A profile file was rejected; the message says which check failed."""
+
+
+class FingerprintNotAcceptedError(ProfileError):
+    """A first install without the organisation key fingerprint, or with another one."""
+
+    def __init__(self, message: str, *, fingerprint: str, accepted: str | None) -> None:
+        super().__init__(message)
+        self.fingerprint = fingerprint
+        self.accepted = accepted
 
 
 @dataclass(frozen=True)
@@ -80,6 +96,22 @@ def station_id(workspace_root: Path) -> str | None:
     if not path.exists():
         return None
     return str(read_json(path, what="the station file")["station"])
+
+
+def check_station_id(station: str) -> None:
+    """Raise ConfigError unless `station` has the form `init_station` makes."""
+    if not _STATION_ID.match(station):
+        raise ConfigError(
+            f"station id {station!r} is invalid: expected 'st-' and 16 hexadecimal digits, "
+            "as 'labeler station init' prints on the station")
+
+
+def check_valid_days(valid_days: int) -> None:
+    """Raise ConfigError unless a profile's validity is 1 to MAX_VALID_DAYS days."""
+    if not 1 <= valid_days <= MAX_VALID_DAYS:
+        raise ConfigError(
+            f"a profile's validity of {valid_days} days is out of range: use 1 to "
+            f"{MAX_VALID_DAYS} days")
 
 
 def init_station(workspace_root: Path) -> str:
@@ -178,15 +210,24 @@ def read_profile_header(data: bytes, *, pinned_org_key: bytes | None,
             raise ProfileError(
                 "the profile is signed by another organisation key than the one pinned "
                 "on this station; it is rejected")
-    elif accepted_fingerprint is None or _normalise(accepted_fingerprint) != _normalise(
-            fingerprint(org_key)):
-        raise ProfileError(
+    elif accepted_fingerprint is None:
+        raise FingerprintNotAcceptedError(
             "first install: compare the organisation key fingerprint "
-            f"{fingerprint(org_key)} with the one your admin read out, then pass it to accept")
+            f"{fingerprint(org_key)} with the one your admin read out, then accept it",
+            fingerprint=fingerprint(org_key), accepted=None)
+    elif _normalise(accepted_fingerprint) != _normalise(fingerprint(org_key)):
+        raise FingerprintNotAcceptedError(
+            f"the accepted fingerprint {accepted_fingerprint!r} does not match the profile's "
+            f"organisation key fingerprint {fingerprint(org_key)}; do not install the profile "
+            "unless your admin confirms that fingerprint",
+            fingerprint=fingerprint(org_key), accepted=accepted_fingerprint)
     try:
         verify_signature(org_key, signature, signed)
     except SignatureError as error:
         raise ProfileError("the profile signature is invalid; the file was changed") from error
+    if hashlib.sha256(payload).hexdigest() != header.get("payload_sha256"):
+        raise ProfileError("the profile payload does not match its signed hash; "
+                           "the file is damaged")
     parsed = ProfileHeader(int(header["version"]), str(header["station"]),
                            str(header["not_before"]), str(header["expires"]), org_key, header)
     return parsed, signed, payload
@@ -214,6 +255,7 @@ def check_header(header: ProfileHeader, *, installed_version: int, station: str 
 
 
 def decrypt_payload(header: ProfileHeader, payload: bytes, passphrase: str) -> dict[str, Any]:
+    # Checked again here because callers may decrypt without `read_profile_header`.
     if hashlib.sha256(payload).hexdigest() != header.raw.get("payload_sha256"):
         raise ProfileError("the profile payload does not match its signed hash")
     params = KdfParams.from_json(header.raw["transport_kdf"])
@@ -292,4 +334,6 @@ def _write_installation(root: Path, header: ProfileHeader, contents: dict[str, A
         "manifest_version": header.version,
         "workspace_id": manifest["workspace_id"],
     })
+    Workspace(root).audit_log.append(user="", action="manifest_written",
+                                     details={"version": header.version, "source": "profile"})
 

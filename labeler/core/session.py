@@ -143,18 +143,27 @@ class Session:
         self.workspace.write_manifest(manifest, org)
         self.workspace.audit_log.append(user=self.user, action="team_added", obj=name)
 
-    def add_user(self, name: str, role: str, password: str, teams: list[str] | None = None,
-                 cost: KdfCost = DEFAULT_KDF_COST) -> None:
-        """Create a user with a keyring wrapped under `password` and grant its keys."""
-        org = self._org()
+    def check_new_user(self, name: str, role: str, teams: list[str]) -> None:
+        """Raise unless this session may add user `name` with `role` and `teams`.
+
+        The CLI calls it before asking for the new user's password.
+        """
+        self._org()
         check_name(name, "user")
-        manifest = dict(self.workspace.manifest)
+        manifest = self.workspace.manifest
         if name in manifest["users"]:
             raise ConfigError(f"user {name!r} already exists")
         if role not in known_roles(manifest):
             raise ConfigError(f"role {role!r} does not exist; use one of {known_roles(manifest)}")
-        teams = list(teams or [])
         self._check_teams(teams)
+
+    def add_user(self, name: str, role: str, password: str, teams: list[str] | None = None,
+                 cost: KdfCost = DEFAULT_KDF_COST) -> None:
+        """Create a user with a keyring wrapped under `password` and grant its keys."""
+        teams = list(teams or [])
+        self.check_new_user(name, role, teams)
+        org = self._org()
+        manifest = dict(self.workspace.manifest)
         document, new_keyring = keyrings.new_keyring_file(name, password, cost)
         new_keyring.lock()
         if role == "admin":
@@ -242,6 +251,7 @@ class Session:
         for bucket_id, bucket in buckets.items():
             if bucket["path"] == str(folder):
                 return bucket_id
+        self._check_bucket_folder(folder, buckets)
         bucket_id = f"b{len(buckets) + 1}-{secrets.token_hex(3)}"
         buckets[bucket_id] = {"path": str(folder), "csv": csv_name}
         manifest = dict(self.workspace.manifest)
@@ -252,6 +262,26 @@ class Session:
         self.workspace.audit_log.append(user=self.user, action="bucket_added",
                                         obj=record["id"], details={"bucket": bucket_id})
         return bucket_id
+
+    def _check_bucket_folder(self, folder: Path, buckets: dict[str, Any]) -> None:
+        """Reject a bucket that overlaps the workspace or another bucket of the project.
+
+        An import reads every file under the bucket, so an overlap would import
+        the workspace's own store and keyrings, or the same files twice.
+        `folder` is already resolved; symbolic links are followed on both sides.
+        """
+        workspace = self.workspace.root.expanduser().resolve()
+        if _overlaps(folder, workspace):
+            raise ConfigError(
+                f"bucket folder {str(folder)!r} overlaps the workspace folder "
+                f"{str(workspace)!r}; choose a folder outside the workspace")
+        for bucket_id, bucket in buckets.items():
+            other = Path(bucket["path"])
+            if _overlaps(folder, other):
+                relation = "inside" if folder.is_relative_to(other) else "contains"
+                raise ConfigError(
+                    f"bucket folder {str(folder)!r} {relation} {str(other)!r}, bucket "
+                    f"{bucket_id} of this project; choose a folder that does not overlap it")
 
     def projects(self) -> list[dict[str, Any]]:
         return self.workspace.projects_for(self.user)
@@ -290,6 +320,11 @@ class Session:
                 }
                 keyrings.add_project_grant(document, org, keys.restricted_to(classes))
         self.workspace.write_keyring(user, document)
+
+
+def _overlaps(first: Path, second: Path) -> bool:
+    """Return whether two resolved folders are the same or one contains the other."""
+    return first.is_relative_to(second) or second.is_relative_to(first)
 
 
 def _user_record(document: dict[str, Any], role: str, teams: list[str]) -> dict[str, Any]:

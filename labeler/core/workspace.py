@@ -12,7 +12,10 @@ Layout::
 
 The manifest is only ever changed by someone holding the organisation key
 (an admin), and every change raises its version, so a copied-back older
-manifest is rejected as a rollback.
+manifest is rejected as a rollback. trust.json carries no signature, so
+someone who can write the folder can lower its version along with the
+manifest. Every manifest write is therefore also recorded in the audit log
+(`manifest_written`), and `verify` run by an admin compares the versions.
 """
 
 from __future__ import annotations
@@ -70,6 +73,9 @@ class Workspace:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.manifest = self._load_manifest()
+        # The user whose keyring `unlock` opened last; names the writer of
+        # `manifest_written` audit entries. Empty for a workspace being created.
+        self.signed_in_user = ""
 
     # -- paths ------------------------------------------------------------
 
@@ -133,11 +139,17 @@ class Workspace:
         return dict(manifest)
 
     def write_manifest(self, manifest: dict[str, Any], org: OrgKeys) -> None:
-        """Sign and store a changed manifest with its version raised by one."""
+        """Sign and store a changed manifest with its version raised by one.
+
+        The new version is also appended to the audit log, so that `verify`
+        can detect an older manifest put back together with an edited trust.json.
+        """
         manifest = copy.deepcopy(manifest)
         manifest["version"] = int(self.manifest["version"]) + 1
         _store_signed_manifest(self.root, manifest, org)
         self.manifest = manifest
+        self.audit_log.append(user=self.signed_in_user, action="manifest_written",
+                              details={"version": manifest["version"]})
 
     @property
     def org_public_key(self) -> bytes:
@@ -197,7 +209,10 @@ class Workspace:
 
     def lockout(self, clock: Clock = time.time) -> LockoutState:
         return LockoutState(self.root, LockoutPolicy.from_settings(self.manifest["settings"]),
-                            clock)
+                            clock, on_reset=self._audit_lockout_reset)
+
+    def _audit_lockout_reset(self) -> None:
+        self.audit_log.append(user="", action="lockout_state_reset", obj="lockout.json")
 
     def unlock(self, user: str, password: str, *, clock: Clock = time.time) -> Keyring:
         """Unlock a user's keyring, auditing success and failure.
@@ -218,6 +233,7 @@ class Workspace:
                                       details={"failures": failures})
             raise
         lockout.clear(user)
+        self.signed_in_user = user
         return keyring
 
     def _unlock(self, user: str, password: str) -> Keyring:

@@ -113,7 +113,7 @@ def test_not_yet_valid_profile_is_rejected(setup: dict[str, object]) -> None:
 def test_profile_for_other_station_is_rejected(setup: dict[str, object], tmp_path: Path) -> None:
     session: Session = setup["session"]  # type: ignore[assignment]
     out = tmp_path / "other.profile"
-    admin.export_profile(session, station="st-someone-else", passphrase=PASSPHRASE, out=out,
+    admin.export_profile(session, station="st-00000000000000ff", passphrase=PASSPHRASE, out=out,
                          not_before=NOW - timedelta(days=1), cost=TEST_KDF_COST)
     _rejected(setup, out.read_bytes(), match="made for station")
 
