@@ -132,7 +132,8 @@ class _ImportJob:
             for name in ("added", "changed", "unchanged", "bytes_read"):
                 setattr(report, name, int(saved.get(name, 0)))
             report.moved = [tuple(pair) for pair in saved.get("moved", [])]  # type: ignore[misc]
-            logger.info("resuming import job %d of bucket %s", row[0], self.bucket_id)
+            logger.info("resuming import job %d of project %s, bucket %s", row[0],
+                        self.project.id, self.bucket_id)
             return report
         self.job_started_at = utc_now()
         with transaction(self.db):
@@ -254,13 +255,14 @@ class _ImportJob:
                 "job": report.job_id, "added": report.added, "changed": report.changed,
                 "moved": len(report.moved), "missing": len(report.missing),
                 "failed": len(report.failed)})
-        logger.info("import job %d finished: %d added, %d changed, %d failed",
-                    report.job_id, report.added, report.changed, len(report.failed))
+        logger.info("import job %d of project %s, bucket %s finished: %d added, "
+                    "%d changed, %d failed", report.job_id, self.project.id, self.bucket_id,
+                    report.added, report.changed, len(report.failed))
 
     def _record_error(self, report: ImportReport, path: str, reason: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO import_errors (job_id, path, reason)"
                         " VALUES (?, ?, ?)", (report.job_id, path, reason))
-        logger.warning("not imported: %r: %s", path, reason)
+        logger.warning("not imported into project %s: %r: %s", self.project.id, path, reason)
 
     def _existing_assets(self) -> dict[str, dict[str, Any]]:
         rows = self.db.execute(
