@@ -174,7 +174,8 @@ class AnnotationStore:
                      json.dumps(data), user, now, user, now))
                 created_by, created_at = user, now
             db.execute("UPDATE assets SET status = 'in_progress', updated_at = ?"
-                       " WHERE id = ? AND status = 'new'", (now, annotation.asset_id))
+                       " WHERE id = ? AND status IN ('new', 'rejected')",
+                       (now, annotation.asset_id))
             self.project.audit("annotation_saved" if existing else "annotation_created",
                                annotation.id, {"asset": annotation.asset_id,
                                                "kind": annotation.kind})

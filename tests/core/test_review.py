@@ -74,3 +74,18 @@ def test_forged_decision_fails_check(tmp_path: Path) -> None:
     with pytest.raises(SignatureError):
         history(project, 1)
     rita.lock()
+
+
+def test_edit_after_rejection_reopens_work(tmp_path: Path) -> None:
+    from labeler.core.annotations import Annotation, AnnotationStore
+
+    workspace = _workspace(tmp_path)
+    rita = workspace.sign_in("rita")
+    project = rita.open_project(workspace.project_id)
+    submit(project, 1)
+    decide(project, 1, ReviewState.REJECTED, "add the missing box")
+    assert project.asset(1).status == "rejected"
+    AnnotationStore(project).save(Annotation(1, "bbox", "person",
+                                             {"x": 1, "y": 1, "w": 4, "h": 4}))
+    assert project.asset(1).status == "in_progress"
+    rita.lock()
