@@ -23,12 +23,17 @@ class ProgressPrinter:
         self.width = width
         self._last = 0.0
         self._drawn = False
+        self._finished = False
 
     def __call__(self, progress: ImportProgress) -> None:
         now = time.monotonic()
         interval = 0.1 if self.output.is_interactive else 10.0
-        if now - self._last < interval and progress.files_done < progress.files_total:
+        is_last = progress.files_done >= progress.files_total
+        if is_last and self._finished:
+            return  # video frame steps report again after the last file
+        if now - self._last < interval and not is_last:
             return
+        self._finished = is_last
         self._last = now
         fraction = progress.bytes_done / progress.bytes_total if progress.bytes_total else 1.0
         filled = int(fraction * self.width)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Final, Mapping
 
 from labeler.core.audit import utc_now
-from labeler.core.errors import ConfigError, NotFoundError
+from labeler.core.errors import ConfigError, NotFoundError, PolicyError
 from labeler.core.policy.roles import Permission
 from labeler.core.project import Project
 from labeler.core.storage.store import transaction
@@ -148,11 +148,33 @@ class AnnotationStore:
             "SELECT count(*) FROM annotations WHERE asset_id = ? AND deleted = 0",
             (asset_id,)).fetchone()[0])
 
+    def check_editable(self, asset_id: int) -> None:
+        """Raise PolicyError unless the signed-in user may change this asset's annotations.
+
+        Submitted work is frozen for annotators while it waits for review (a
+        reviewer may still correct it), and approved work for everyone: a
+        reviewer rejects it to reopen it.
+        """
+        self.project.session.require(Permission.ANNOTATE)
+        status = self.project.asset(asset_id).status
+        if status == "approved":
+            raise PolicyError(f"asset {asset_id} is approved; a reviewer must reject it "
+                              "before its annotations can change")
+        if status == "submitted" and not self.project.session.can(Permission.REVIEW):
+            raise PolicyError(f"asset {asset_id} is submitted for review; it can change "
+                              "again if a reviewer rejects it")
+
+    def is_editable(self, asset_id: int) -> bool:
+        try:
+            self.check_editable(asset_id)
+        except PolicyError:
+            return False
+        return True
+
     def save(self, annotation: Annotation) -> Annotation:
         """Insert or update one annotation; return it as stored once committed."""
-        self.project.session.require(Permission.ANNOTATE)
         data = self._validate(annotation)
-        self.project.asset(annotation.asset_id)
+        self.check_editable(annotation.asset_id)
         now = utc_now()
         user = self.project.user
         db = self.project.db
@@ -183,8 +205,12 @@ class AnnotationStore:
                           annotation.id, created_by, created_at, user, now)
 
     def delete(self, annotation_id: str) -> None:
-        self.project.session.require(Permission.ANNOTATE)
         db = self.project.db
+        row = db.execute("SELECT asset_id FROM annotations WHERE id = ?",
+                         (annotation_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"annotation {annotation_id} does not exist")
+        self.check_editable(int(row[0]))
         with transaction(db):
             cursor = db.execute("UPDATE annotations SET deleted = 1, updated_by = ?,"
                                 " updated_at = ? WHERE id = ? AND deleted = 0",

@@ -262,7 +262,10 @@ class _ImportJob:
     def _record_error(self, report: ImportReport, path: str, reason: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO import_errors (job_id, path, reason)"
                         " VALUES (?, ?, ?)", (report.job_id, path, reason))
-        logger.warning("not imported into project %s: %r: %s", self.project.id, path, reason)
+        # File names can carry patient names, so the log names the import job
+        # and the encrypted store keeps the path with the reason.
+        logger.warning("a file was not imported into project %s (job %d); 'labeler import' "
+                       "and the admin console list it", self.project.id, report.job_id)
 
     def _existing_assets(self) -> dict[str, dict[str, Any]]:
         rows = self.db.execute(

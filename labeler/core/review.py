@@ -15,7 +15,7 @@ from typing import Final
 
 from labeler.core.audit import utc_now
 from labeler.core.crypto.primitives import b64decode, verify_signature
-from labeler.core.errors import ConfigError, SignatureError
+from labeler.core.errors import ConfigError, PolicyError, SignatureError
 from labeler.core.files import canonical_json
 from labeler.core.policy.roles import Permission
 from labeler.core.project import Project
@@ -72,6 +72,9 @@ def decide(project: Project, asset_id: int, decision: ReviewState, comment: str 
     asset = project.asset(asset_id)
     if asset.status != ReviewState.SUBMITTED:
         raise ConfigError(f"asset {asset_id} is {asset.status}, not submitted for review")
+    if submitter(project, asset_id) == project.user:
+        raise PolicyError(f"user {project.user!r} submitted asset {asset_id}; another "
+                          "reviewer must decide on it")
     at = utc_now()
     signature = project.session.keyring.sign(
         _signed_part(asset_id, asset.sha256, project.user, decision.value, comment, at))
@@ -83,6 +86,14 @@ def decide(project: Project, asset_id: int, decision: ReviewState, comment: str 
         project.db.execute("UPDATE assets SET status = ?, updated_at = ? WHERE id = ?",
                            (decision.value, at, asset_id))
         project.audit("review_decided", str(asset_id), {"decision": decision.value})
+
+
+def submitter(project: Project, asset_id: int) -> str | None:
+    """Return who last submitted an asset for review, from the audit log."""
+    row = project.db.execute(
+        "SELECT user FROM audit WHERE action = 'review_submitted' AND object = ?"
+        " ORDER BY seq DESC LIMIT 1", (str(asset_id),)).fetchone()
+    return None if row is None else str(row[0])
 
 
 def history(project: Project, asset_id: int) -> list[ReviewDecision]:

@@ -20,6 +20,7 @@ from labeler.core.crypto.keyring import Keyring, OrgKeys, ProjectKeys
 from labeler.core.crypto.primitives import DEFAULT_KDF_COST, KdfCost
 from labeler.core.errors import ConfigError, NotFoundError, PolicyError, StorageError
 from labeler.core.lockout import Clock
+from labeler.core.passwords import check_new_password
 from labeler.core.model.ontology import Ontology
 from labeler.core.policy.fields import FieldPolicy, roles_of_class
 from labeler.core.policy.roles import BUILT_IN_ROLES, Permission
@@ -57,6 +58,7 @@ class Session:
                          cost: KdfCost = DEFAULT_KDF_COST) -> Session:
         """Create a workspace, its organisation key and its first admin."""
         check_name(admin, "user")
+        check_new_password(password, admin)
         if Workspace.exists(root):
             raise StorageError(f"{str(root)!r} already holds a workspace")
         root.mkdir(parents=True, exist_ok=True)
@@ -162,6 +164,7 @@ class Session:
         """Create a user with a keyring wrapped under `password` and grant its keys."""
         teams = list(teams or [])
         self.check_new_user(name, role, teams)
+        check_new_password(password, name)
         org = self._org()
         manifest = dict(self.workspace.manifest)
         document, new_keyring = keyrings.new_keyring_file(name, password, cost)
@@ -199,6 +202,7 @@ class Session:
             raise ConfigError("the new password is empty")
         if new_password == old_password:
             raise ConfigError("the new password must differ from the current one")
+        check_new_password(new_password, self.user)
         document = self.workspace.read_keyring(self.user)
         updated = keyrings.rewrap(document, old_password, new_password, cost)
         updated.pop("one_time_password", None)

@@ -294,7 +294,9 @@ def new_manifest(workspace_id: str, org: OrgKeys) -> dict[str, Any]:
         "settings": {
             "max_image_pixels": 250_000_000,
             "idle_lock_seconds": 600,
-            "watermark_roles": ["annotator"],
+            # Everyone who sees content gets the watermark; reviewers and admins
+            # see the most personal data.
+            "watermark_roles": ["admin", "annotator", "reviewer"],
             "sign_in_backoff_seconds": [1, 2, 4, 8, 16, 30],
             "lock_after_failures": 10,
         },

@@ -92,6 +92,11 @@ def test_unlock_with_wrong_password_stays_locked(qtbot, demo_workspace,
 
 
 def test_watermark_only_for_listed_roles(qtbot, demo_workspace, open_window) -> None:
+    from labeler.core.admin import update_settings
+
+    admin = demo_workspace.sign_in("admin")
+    update_settings(admin, {"watermark_roles": ["annotator"]})
+    admin.lock()
     annotator = open_window(demo_workspace, "anna")
     reviewer = open_window(demo_workspace, "rita")
 

@@ -475,7 +475,8 @@ def _decode_16bit_rgb(
     """
     decoded = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if decoded is None or decoded.dtype != np.uint16 or decoded.ndim != 3:
-        logger.warning("%r: OpenCV could not decode 16-bit RGB; showing 8 bits", name)
+        # No file name: names can carry personal data, and logs are plaintext.
+        logger.warning("OpenCV could not decode a 16-bit RGB image; showing 8 bits")
         converted = image.convert("RGB")
         return _oriented(np.asarray(converted), orientation, "RGB;16", notes)
     raw = cv2.cvtColor(decoded[..., :3], cv2.COLOR_BGR2RGB)

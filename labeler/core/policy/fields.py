@@ -242,7 +242,12 @@ def load_field_policy(path: Path, roles: Iterable[str]) -> FieldPolicy:
 
 
 def mask_value(value: str, rule: MaskRule, placeholder: str = DEFAULT_PLACEHOLDER) -> str:
-    """Compute the masked form of a value, as stored for roles that see it masked."""
+    """Compute the masked form of a value, as stored for roles that see it masked.
+
+    An empty value stays empty: a placeholder would suggest there is something hidden.
+    """
+    if not value.strip():
+        return value
     if rule is MaskRule.LAST4:
         kept = value[-4:] if len(value) > 4 else ""
         return "*" * max(len(value) - len(kept), 4) + kept

@@ -519,6 +519,7 @@ def test_settings_saved_into_manifest(
     settings_tab.idle_spin.setValue(120)
     settings_tab.failures_spin.setValue(5)
     settings_tab.delays_edit.setText("1, 2, 8")
+    settings_tab.watermark_checks["admin"].setChecked(False)
     settings_tab.watermark_checks["reviewer"].setChecked(True)
     pixels_before = console.services.session.workspace.manifest["settings"][
         "max_image_pixels"
