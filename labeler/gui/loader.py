@@ -38,8 +38,14 @@ logger = logging.getLogger(__name__)
 DISPLAYABLE_KINDS: Final = frozenset({"image", "dicom"})
 CACHED_IMAGES: Final = 5
 # Above this many pixels a reduced first paint is shown while the full decode
-# runs. NOTE: the threshold is an estimate, not a measurement of this code.
-FIRST_PAINT_PIXELS: Final = 16_000_000
+# runs. Measured with benchmarks/gui_latency.py on 2 cores: a 24 MP JPEG
+# decodes in about 80 ms with simplejpeg, while the reduced paint (Pillow draft
+# plus a resize) took 105-123 ms and delayed the full one, so only images well
+# beyond that size get it.
+FIRST_PAINT_PIXELS: Final = 64_000_000
+# Neighbours up to this size are prefetched; a decoded 24 MP RGB image is 72 MB
+# and the cache keeps CACHED_IMAGES of them.
+PREFETCH_MAX_PIXELS: Final = 64_000_000
 FIRST_PAINT_SIDE: Final = 2048
 # Maximum side length of the reduced view of an image over the workspace pixel cap.
 OVER_CAP_SIDE: Final = 4096
@@ -193,7 +199,7 @@ class ImageLoader(QObject):
             except LabelerError:
                 continue
             pixels = (asset.width or 0) * (asset.height or 0)
-            if asset.kind in DISPLAYABLE_KINDS and pixels <= FIRST_PAINT_PIXELS:
+            if asset.kind in DISPLAYABLE_KINDS and pixels <= PREFETCH_MAX_PIXELS:
                 self._start(asset, prefetch=True)
 
     def _start(self, asset: Asset, *, prefetch: bool) -> None:
