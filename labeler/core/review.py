@@ -49,13 +49,17 @@ def _signed_part(asset_id: int, sha256: str, reviewer: str, decision: str, comme
                            "decision": decision, "comment": comment, "at": decided_at})
 
 
+def _words(status: str) -> str:
+    return status.replace("_", " ")
+
+
 def submit(project: Project, asset_id: int) -> None:
     """Hand an asset to review; only from new, in progress or rejected."""
     project.session.require(Permission.ANNOTATE)
     asset = project.asset(asset_id)
     if ReviewState(asset.status) not in SUBMITTABLE:
-        raise ConfigError(f"asset {asset_id} is {asset.status}; only new, in-progress or "
-                          "rejected assets can be submitted")
+        raise ConfigError(f"asset {asset_id} is {_words(asset.status)}; only new, in-progress "
+                          "or rejected assets can be submitted")
     with transaction(project.db):
         project.db.execute("UPDATE assets SET status = 'submitted', updated_at = ? WHERE id = ?",
                            (utc_now(), asset_id))
@@ -71,7 +75,8 @@ def decide(project: Project, asset_id: int, decision: ReviewState, comment: str 
         raise ConfigError("a rejection needs a comment that tells the annotator what to fix")
     asset = project.asset(asset_id)
     if asset.status != ReviewState.SUBMITTED:
-        raise ConfigError(f"asset {asset_id} is {asset.status}, not submitted for review")
+        raise ConfigError(f"asset {asset_id} is {_words(asset.status)}, not submitted for "
+                          "review")
     if submitter(project, asset_id) == project.user:
         raise PolicyError(f"user {project.user!r} submitted asset {asset_id}; another "
                           "reviewer must decide on it")

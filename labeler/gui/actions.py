@@ -43,8 +43,8 @@ class WindowActions:
     edit_shortcuts: QAction
     by_id: dict[str, QAction] = field(default_factory=dict)
     canvas_by_id: dict[str, QAction] = field(default_factory=dict)
-    # Enabled by the role's permissions; locking leaves them alone and their
-    # slots do nothing while the window is locked.
+    # Enabled by the role's permissions (see `apply_permissions`) and disabled
+    # while the window is locked.
     permission_actions: dict[str, QAction] = field(default_factory=dict)
 
     def all_bindable(self) -> dict[str, QAction]:
@@ -67,7 +67,9 @@ def create_window_actions(window: MainWindow) -> WindowActions:
         "previous_asset": _action(window, tr("&Previous asset"), window.go_previous,
                                   "previous_asset"),
         "lock_screen": _action(window, tr("&Lock"), window.lock, "lock_screen"),
-        "help": _action(window, tr("Keyboard &shortcuts…"), window.show_shortcuts, "help"),
+        "sign_out": _action(window, tr("Sign &out"), window.sign_out, "sign_out"),
+        "help": _action(window, tr("Keyboard &shortcuts"), window.show_shortcut_list,
+                        "help"),
         "quit": _action(window, tr("&Quit"), window.close, "quit"),
     }
     # NOTE: the shortcut table has no ids for first and last asset, so these
@@ -89,13 +91,30 @@ def create_window_actions(window: MainWindow) -> WindowActions:
 
 
 def create_permission_actions(window: MainWindow) -> dict[str, QAction]:
-    """Make the admin and password actions; each is disabled without its permission.
+    """Make the admin, password and review actions, enabled as the role allows."""
+    actions = {action_id: _action(window, text, slot, action_id)
+               for action_id, text, slot, _permission in _permission_entries(window)}
+    apply_permissions(actions, window)
+    return actions
+
+
+def apply_permissions(actions: Mapping[str, QAction], window: MainWindow) -> None:
+    """Enable each permission action only if the window's session has its permission.
 
     A disabled entry is a convenience, because each slot calls the core, which
     raises PolicyError for a role without the permission.
     """
     tr = window.tr
-    entries = (
+    for action_id, _text, _slot, permission in _permission_entries(window):
+        allowed = permission is None or window.session.can(permission)
+        actions[action_id].setEnabled(allowed)
+        actions[action_id].setToolTip("" if allowed else tr("Your role does not allow this."))
+
+
+def _permission_entries(window: MainWindow) -> tuple[
+        tuple[str, str, Callable[[], object], Permission | None], ...]:
+    tr = window.tr
+    return (
         ("admin_console", tr("Admin &console…"), window.open_admin_console,
          Permission.MANAGE),
         ("import_bucket", tr("&Import…"), window.open_import, Permission.IMPORT),
@@ -108,14 +127,6 @@ def create_permission_actions(window: MainWindow) -> dict[str, QAction]:
         ("approve_asset", tr("&Approve"), window.approve_asset, Permission.REVIEW),
         ("reject_asset", tr("&Reject…"), window.reject_asset, Permission.REVIEW),
     )
-    actions = {}
-    for action_id, text, slot, permission in entries:
-        action = _action(window, text, slot, action_id)
-        if permission is not None and not window.session.can(permission):
-            action.setEnabled(False)
-            action.setToolTip(tr("Your role does not allow this."))
-        actions[action_id] = action
-    return actions
 
 
 CANVAS_ACTION_PREFIX = "canvas_"
@@ -143,6 +154,7 @@ def build_menus(menu_bar: QMenuBar, actions: WindowActions) -> None:
     file_menu = menu_bar.addMenu(tr("&File"))
     file_menu.addAction(actions.switch_project)
     file_menu.addAction(actions.by_id["lock_screen"])
+    file_menu.addAction(actions.by_id["sign_out"])
     if permission_actions:
         file_menu.addAction(permission_actions["change_password"])
         file_menu.addSeparator()

@@ -15,9 +15,9 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Final
+from typing import Callable, Final
 
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QByteArray, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox, QWidget
 
 from labeler.core.errors import LabelerError
@@ -37,11 +37,17 @@ APPLICATION: Final = "Labeler client"
 
 
 class ClientSettings:
-    """The only values the client persists: window layout, key bindings,
-    the last workspace path and the last user name. Never content or keys."""
+    """The only values the client persists: window layout, key bindings and
+    the last workspace path. Never content, keys or user names: workstations
+    are shared, so the sign-in dialog names no one."""
+
+    # Written by earlier versions; removed whenever the settings are opened.
+    _RETIRED_KEYS: Final = ("user/last",)
 
     def __init__(self, settings: QSettings) -> None:
         self._settings = settings
+        for key in self._RETIRED_KEYS:
+            self._settings.remove(key)
 
     @classmethod
     def for_user(cls) -> ClientSettings:
@@ -53,12 +59,6 @@ class ClientSettings:
 
     def set_last_workspace(self, root: Path) -> None:
         self._settings.setValue("workspace/last", str(root))
-
-    def last_user(self) -> str:
-        return str(self._settings.value("user/last", "") or "")
-
-    def set_last_user(self, user: str) -> None:
-        self._settings.setValue("user/last", user)
 
     def shortcut_overrides(self) -> dict[str, str]:
         text = str(self._settings.value("shortcuts/overrides", "") or "")
@@ -110,17 +110,48 @@ def resolve_workspace(explicit: str | None, settings: ClientSettings,
 
 
 class ClientController:
-    """Runs the sign-in, project choice and window of one client process."""
+    """Runs the sign-in, project choice and window of one client process.
 
-    def __init__(self, context: ClientContext) -> None:
+    Signing out closes the window and shows the sign-in dialog again. The
+    process ends (through `quit_application`) when a window closes any other
+    way, or when that sign-in dialog is cancelled.
+    """
+
+    def __init__(self, context: ClientContext,
+                 quit_application: Callable[[], None] = QApplication.quit) -> None:
         self.context = context
         self.window: MainWindow | None = None
+        self._quit = quit_application
+
+    def start(self) -> bool:
+        """Sign in and show a window; False when the user cancels."""
+        window = self.sign_in_and_open()
+        if window is None:
+            return False
+        window.closed.connect(self._on_window_closed)
+        window.show()
+        return True
+
+    def _on_window_closed(self, signed_out: bool) -> None:
+        if not signed_out:
+            self._quit()
+            return
+        # Let the closed window finish its close event before the modal dialog runs.
+        QTimer.singleShot(0, self._sign_in_after_sign_out)
+
+    def _sign_in_after_sign_out(self) -> None:
+        closed = self.window
+        self.window = None
+        if closed is not None:
+            closed.deleteLater()
+        if not self.start():
+            self._quit()
 
     def sign_in_and_open(self) -> MainWindow | None:
         """Show the sign-in dialog, then open a project; None when the user cancels."""
         settings = self.context.settings
         dialog = SignInDialog(self.context.root, self.context.runner,
-                              user=settings.last_user(), clock=self.context.clock)
+                              clock=self.context.clock)
         if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.session is None:
             return None
         session = dialog.session
@@ -128,7 +159,6 @@ class ClientController:
                 session, self.context.runner):
             session.lock()  # a one-time password opens no project
             return None
-        settings.set_last_user(session.user)
         settings.set_last_workspace(self.context.root)
         project_id = choose_project(session)
         if project_id is None:
@@ -174,11 +204,12 @@ def run_client(argv: list[str]) -> int:
 
     context = ClientContext(root=root, runner=TaskRunner(),
                             thumbnail_runner=TaskRunner(max_threads=2), settings=settings)
+    # The controller decides when the process ends: signing out closes the
+    # window but shows the sign-in dialog next.
+    application.setQuitOnLastWindowClosed(False)
     controller = ClientController(context)
-    window = controller.sign_in_and_open()
-    if window is None:
+    if not controller.start():
         return 0
-    window.show()
     status = application.exec()
     settings.sync()
     return int(status)

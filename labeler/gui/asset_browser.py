@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from labeler.core.model.ontology import Ontology
 from labeler.gui.asset_model import AssetFilter, AssetListModel, AssetRow
+from labeler.gui.asset_status import review_states, state_words
 from labeler.gui.loader import ThumbnailLoader
 
 ROW_HEIGHT: Final = 56
@@ -35,10 +36,9 @@ THUMBNAIL_BOX: Final = 48
 STATUS_COLOURS: Final = {
     "new": "#6c757d",
     "in_progress": "#d08c00",
-    "done": "#2f9e44",
-    "review": "#1c7ed6",
+    "submitted": "#1c7ed6",
+    "approved": "#2f9e44",
     "rejected": "#c92a2a",
-    "accepted": "#2f9e44",
 }
 KINDS: Final = ("image", "dicom", "video", "text")
 
@@ -78,7 +78,8 @@ class AssetDelegate(QStyledItemDelegate):
         text_colour = (palette.highlightedText() if selected else palette.text()).color()
         metrics = QFontMetrics(option.font)
 
-        badge_width = metrics.horizontalAdvance(row.status) + 12
+        status_text = state_words(row.status)
+        badge_width = metrics.horizontalAdvance(status_text) + 12
         badge = QRect(rect.right() - badge_width, rect.top() + 2, badge_width,
                       metrics.height() + 2)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -86,7 +87,7 @@ class AssetDelegate(QStyledItemDelegate):
         painter.setBrush(QColor(STATUS_COLOURS.get(row.status, "#495057")))
         painter.drawRoundedRect(badge, 6, 6)
         painter.setPen(QColor("white"))
-        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, row.status)
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, status_text)
 
         painter.setPen(text_colour)
         path_rect = QRect(text_left, rect.top(), badge.left() - 6 - text_left,
@@ -129,9 +130,15 @@ class AssetListView(QListView):
 
 
 class AssetBrowserWidget(QWidget):
-    """Filters and the asset list; emits `asset_activated` with an asset id."""
+    """Filters and the asset list.
+
+    `asset_activated` carries the id of every asset that becomes current,
+    also by arrow keys in the list. `asset_chosen` follows a click or Enter,
+    after which the list hands the keyboard to the view that shows the asset.
+    """
 
     asset_activated = Signal(int)
+    asset_chosen = Signal(int)
 
     def __init__(self, model: AssetListModel, thumbnails: ThumbnailLoader | None,
                  parent: QWidget | None = None) -> None:
@@ -160,6 +167,8 @@ class AssetBrowserWidget(QWidget):
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self._is_selecting = False
         self.view.selectionModel().currentChanged.connect(self._on_current_changed)
+        self.view.clicked.connect(self._on_chosen)
+        self.view.activated.connect(self._on_chosen)
         if thumbnails is not None:
             thumbnails.thumbnail_ready.connect(lambda _id: self.view.viewport().update())
 
@@ -183,21 +192,29 @@ class AssetBrowserWidget(QWidget):
         layout.addWidget(self._pages)
 
     def set_choices(self, ontology: Ontology | None) -> None:
-        """Fill the filter lists from the project's labels, statuses and annotators."""
+        """Fill the filter lists: every review state, the labels, kinds and annotators.
+
+        The status list names every review state, also those no asset has yet,
+        plus any other status found in the store.
+        """
         queries = self.model.queries
-        statuses = queries.statuses() if queries else []
+        statuses = review_states()
+        statuses += [status for status in (queries.statuses() if queries else [])
+                     if status not in statuses]
         annotators = queries.annotators() if queries else []
         labels = [label.name for label in ontology.labels] if ontology else []
-        for combo, values in ((self.status_filter, statuses), (self.label_filter, labels),
-                              (self.kind_filter, list(KINDS)),
-                              (self.annotator_filter, annotators)):
+        for combo, values, show in (
+                (self.status_filter, statuses, state_words),
+                (self.label_filter, labels, str),
+                (self.kind_filter, list(KINDS), str),
+                (self.annotator_filter, annotators, str)):
             combo.blockSignals(True)
             combo.clear()
             # "" and not None: QComboBox.currentData() returning None drops a
             # reference to None in PySide6 6.12 (see AssetDelegate.paint).
             combo.addItem(self.tr("any"), "")
             for value in values:
-                combo.addItem(value, value)
+                combo.addItem(show(value), value)
             combo.blockSignals(False)
 
     def _apply_filters(self) -> None:
@@ -214,6 +231,11 @@ class AssetBrowserWidget(QWidget):
         asset_id = self.model.asset_id_at(current.row())
         if asset_id is not None:
             self.asset_activated.emit(asset_id)
+
+    def _on_chosen(self, index: QModelIndex) -> None:
+        asset_id = self.model.asset_id_at(index.row()) if index.isValid() else None
+        if asset_id is not None:
+            self.asset_chosen.emit(asset_id)
 
     def select_asset(self, asset_id: int) -> None:
         """Select and scroll to `asset_id` without emitting `asset_activated`."""

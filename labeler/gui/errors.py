@@ -3,13 +3,16 @@
 Each error family maps to what failed, the likely cause and what to do next.
 The core's own message goes into the expandable details: core messages name
 files and values but never contain passwords, keys or decrypted content.
+ConfigError and PolicyError are the exceptions: their messages are written for
+users (what was invalid or not allowed, and what to do), so they are the main
+text and there are no details.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Final
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -43,6 +46,10 @@ class UserMessage:
     text: str
     details: str
 
+    def inline(self, separator: str = "\n") -> str:
+        """Return the text followed by the details, for a message line instead of a box."""
+        return f"{self.text}{separator}{self.details}" if self.details else self.text
+
 
 # Most specific family first: the first isinstance match wins.
 _FAMILIES: tuple[tuple[type[BaseException], str], ...] = (
@@ -60,8 +67,6 @@ _FAMILIES: tuple[tuple[type[BaseException], str], ...] = (
     (CryptoError,
      "Data could not be decrypted: the key is wrong or the file is damaged. "
      "Sign in again; if it keeps failing, ask an administrator."),
-    (PolicyError,
-     "Your role does not allow this. Ask an administrator if you need it."),
     (NotFoundError,
      "Something this needs no longer exists; it may have been removed or renamed. "
      "Reload the project and try again."),
@@ -71,8 +76,6 @@ _FAMILIES: tuple[tuple[type[BaseException], str], ...] = (
     (StorageError,
      "The workspace could not be read or written: the disk may be full, read-only "
      "or disconnected. Check the workspace folder and try again."),
-    (ConfigError,
-     "A setting or value is invalid. See the details, correct it and try again."),
     (NetworkForbiddenError,
      "Something tried to use the network, which this client never does. The action "
      "was stopped; report it to an administrator."),
@@ -81,8 +84,24 @@ _FAMILIES: tuple[tuple[type[BaseException], str], ...] = (
 )
 
 
+# Families whose messages are shown as they are, as the main text.
+_SHOWN_AS_WRITTEN: Final = (PolicyError, ConfigError)
+
+
+def as_sentence(message: str) -> str:
+    """Return a core message with a capital first letter and a closing full stop."""
+    message = message.strip()
+    if not message:
+        return message
+    message = message[0].upper() + message[1:]
+    return message if message.endswith((".", "!", "?")) else message + "."
+
+
 def describe_error(action: str, error: BaseException) -> UserMessage:
     """Return the user-facing message for `error`, raised while doing `action`."""
+    if isinstance(error, _SHOWN_AS_WRITTEN) and str(error).strip():
+        return UserMessage(title=_tr("%s failed") % action, text=as_sentence(str(error)),
+                           details="")
     for family, sentence in _FAMILIES:
         if isinstance(error, family):
             return UserMessage(
@@ -101,7 +120,10 @@ def describe_error(action: str, error: BaseException) -> UserMessage:
 
 
 def show_error_box(parent: QWidget | None, message: UserMessage) -> None:
-    """Show `message` in a modal box with the details in its expandable section."""
+    """Show `message` in a modal box with the details in its expandable section.
+
+    Qt leaves out the "Show Details" button when the details are empty.
+    """
     box = QMessageBox(QMessageBox.Icon.Warning, message.title, message.text,
                       QMessageBox.StandardButton.Ok, parent)
     box.setDetailedText(message.details)

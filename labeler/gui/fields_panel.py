@@ -66,6 +66,9 @@ class FieldsPanelWidget(QWidget):
         super().__init__(parent)
         self.summary_label = _fixed_label()
         self.summary_label.setObjectName("assetSummary")
+        self.access_label = _fixed_label()
+        self.access_label.setObjectName("accessNote")
+        self.access_label.setStyleSheet("font-weight: bold;")
         self.notes_label = _fixed_label()
         self.notes_label.setObjectName("displayNotes")
         self.notes_label.setStyleSheet("color: #b35c00;")
@@ -84,6 +87,7 @@ class FieldsPanelWidget(QWidget):
         content_layout = QVBoxLayout(content)
         content_layout.setContentsMargins(0, 0, 0, 0)
         content_layout.addWidget(self.summary_label)
+        content_layout.addWidget(self.access_label)
         content_layout.addWidget(self.notes_label)
         content_layout.addWidget(self.tree)
         locked = _fixed_label(self.tr("Locked"))
@@ -98,6 +102,7 @@ class FieldsPanelWidget(QWidget):
 
     def clear(self) -> None:
         self.summary_label.setText(self.tr("No asset open"))
+        self.set_access_note("")
         self.notes_label.clear()
         self.notes_label.hide()
         self.tree.clear()
@@ -124,6 +129,21 @@ class FieldsPanelWidget(QWidget):
                 item.setText(2, self.tr("masked") if field.visibility == Visibility.MASKED
                              else self.tr("visible"))
             self.tree.addTopLevelItem(item)
+
+    def set_summary(self, summary: str) -> None:
+        """Replace the summary line (its review state changes with review actions)."""
+        self.summary_label.setText(summary)
+
+    def summary(self) -> str:
+        return self.summary_label.text()
+
+    def set_access_note(self, text: str) -> None:
+        """Say why the asset is read-only; "" hides the line."""
+        self.access_label.setText(text)
+        self.access_label.setVisible(bool(text))
+
+    def access_note(self) -> str:
+        return self.access_label.text()
 
     def set_notes(self, notes: Iterable[str]) -> None:
         """Show display notes (first frame only, reduced view, decode errors)."""

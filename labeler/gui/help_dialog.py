@@ -1,4 +1,6 @@
-"""The keyboard shortcuts dialog: every binding and mouse gesture, and rebinding.
+"""The shortcut editor (Help > Change shortcuts…): every binding, and rebinding.
+
+Help > Keyboard shortcuts shows the read-only list of `shortcut_list` instead.
 
 Pick a row, press the new key in the key field and choose "Set key". "Save"
 checks that no key is bound twice; the caller persists the returned
@@ -38,7 +40,7 @@ class ShortcutsDialog(QDialog):
                  label_names: Mapping[str, str] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.tr("Keyboard shortcuts"))
+        self.setWindowTitle(self.tr("Change shortcuts"))
         self.bindings: Bindings = dict(bindings)
         self._label_names = dict(label_names or {})
 

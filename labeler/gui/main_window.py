@@ -3,13 +3,14 @@
 The window owns one signed-in `Session` and one open `Project`. Widgets do the
 drawing (`AnnotationCanvas`, `AssetBrowserWidget`, `FieldsPanelWidget`),
 `ImageLoader` decodes off the UI thread, and `actions.py` builds the menus.
-Locking hides every piece of content, drops decoded pixels and cached rows,
-and calls `Session.lock()`, which closes the store and wipes the keys.
+Locking and signing out are in `lock_slots.py`. An asset that the signed-in
+user may not change (`AnnotationStore.is_editable`: submitted or approved
+work) is shown read-only, with the reason in the fields header and the
+status bar.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -22,18 +23,21 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QWidget
 
 from labeler.core.annotations import Annotation, AnnotationStore
 from labeler.core.errors import LabelerError
-from labeler.core.project import Project
+from labeler.core.policy.roles import Permission
+from labeler.core.project import Asset, Project
 from labeler.core.session import Session
 from labeler.core.text_annotations import TextAnnotations
 from labeler.gui import actions as window_actions
 from labeler.gui.admin.window_slots import AdminMenuSlots
 from labeler.gui.asset_browser import AssetBrowserWidget, make_asset_dock
 from labeler.gui.asset_model import AssetListModel
+from labeler.gui.asset_status import asset_summary, read_only_reason, split_notes
 from labeler.gui.canvas import AnnotationCanvas
 from labeler.gui.errors import ErrorPresenter, report_error, show_error_box
 from labeler.gui.fields_panel import FieldsPanelWidget, make_fields_dock
 from labeler.gui.help_dialog import ShortcutsDialog
 from labeler.gui.idle_lock import IdleLockController, LockScreenWidget
+from labeler.gui.lock_slots import LockSlots
 from labeler.gui.loader import (
     DISPLAYABLE_KINDS,
     ContentReader,
@@ -43,7 +47,8 @@ from labeler.gui.loader import (
 )
 from labeler.gui.project_picker import choose_project
 from labeler.gui.review_slots import ReviewMenuSlots
-from labeler.gui.sign_in_dialog import SignInThrottle, sign_in_with_clock
+from labeler.gui.shortcut_list import ShortcutListDialog, window_groups
+from labeler.gui.sign_in_dialog import SignInThrottle
 from labeler.gui.text_view import TextAnnotationView
 from labeler.gui.video_view import VideoAnnotationView
 from labeler.gui.watermark import WatermarkController, has_watermark
@@ -96,12 +101,14 @@ class ObservedAnnotationStore(AnnotationStore):
         return result
 
 
-class MainWindow(AdminMenuSlots, ReviewMenuSlots, QMainWindow):
+class MainWindow(AdminMenuSlots, ReviewMenuSlots, LockSlots, QMainWindow):
     """One project of one signed-in user."""
 
     asset_shown = Signal(int)
     lock_changed = Signal(bool)
     save_state_changed = Signal(str)
+    # Emitted once the window has closed; True when the user signed out.
+    closed = Signal(bool)
 
     def __init__(self, context: ClientContext, session: Session, project_id: str,
                  parent: QWidget | None = None) -> None:
@@ -113,7 +120,9 @@ class MainWindow(AdminMenuSlots, ReviewMenuSlots, QMainWindow):
         self._reader: ContentReader | None = None
         self.store: ObservedAnnotationStore | None = None
         self.text_service: TextAnnotations | None = None
-        self._asset_key_sequences: dict[str, Any] = {}
+        self.is_signing_out = False
+        self.unsent_comments: dict[int, str] = {}
+        self._is_shown_editable = True
         self.current_asset_id: int | None = None
         self._shown_asset_id: int | None = None
         self._project_id = project_id
@@ -131,10 +140,15 @@ class MainWindow(AdminMenuSlots, ReviewMenuSlots, QMainWindow):
         self.addAction(self.menu_actions.first_asset)
         self.addAction(self.menu_actions.last_asset)
         window_actions.build_menus(self.menuBar(), self.menu_actions)
-        for digit in range(1, 10):
-            label_action = self.menu_actions.canvas_by_id.get(f"label_{digit}")
-            if label_action is not None:
-                label_action.triggered.connect(self._sync_label_toolbar)
+        video_canvas = self.video_view.canvas()
+        for canvas, canvas_actions in (
+                (self.canvas, self.menu_actions.canvas_by_id),
+                (video_canvas, window_actions.index_canvas_actions(video_canvas.actions()))):
+            for digit in range(1, 10):
+                label_action = canvas_actions.get(f"label_{digit}")
+                if label_action is not None:
+                    label_action.triggered.connect(
+                        lambda _checked=False, source=canvas: self._sync_label_toolbar(source))
         self.apply_key_bindings(context.settings.shortcut_overrides())
 
         self.idle_lock = IdleLockController(float(settings.get("idle_lock_seconds", 600)), self)
@@ -174,6 +188,7 @@ class MainWindow(AdminMenuSlots, ReviewMenuSlots, QMainWindow):
         self.asset_model = AssetListModel(self)
         self.browser = AssetBrowserWidget(self.asset_model, self.thumbnails)
         self.browser.asset_activated.connect(self.show_asset)
+        self.browser.asset_chosen.connect(self._on_asset_chosen)
         self.asset_dock = make_asset_dock(self.browser, self)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.asset_dock)
         self.fields_panel = FieldsPanelWidget()
@@ -198,7 +213,9 @@ class MainWindow(AdminMenuSlots, ReviewMenuSlots, QMainWindow):
         self.size_label = QLabel()
         self.zoom_label = QLabel()
         self.saved_label = QLabel()
-        for widget, name in ((self.position_label, "statusPosition"),
+        self.access_label = QLabel()
+        for widget, name in ((self.access_label, "statusAccess"),
+                             (self.position_label, "statusPosition"),
                              (self.path_label, "statusPath"), (self.size_label, "statusSize"),
                              (self.zoom_label, "statusZoom"), (self.saved_label, "statusSaved")):
             widget.setObjectName(name)
@@ -216,6 +233,7 @@ class MainWindow(AdminMenuSlots, ReviewMenuSlots, QMainWindow):
         self.store = ObservedAnnotationStore(project, self._set_save_state)
         self.canvas.set_ontology(project.ontology)
         self.canvas.set_store(self.store)
+        self.video_view.canvas().set_ontology(project.ontology)
         self.text_service = TextAnnotations(project, self.store)
         self.text_view.set_ontology(project.ontology)
         self.text_view.set_store(self.text_service)
@@ -241,19 +259,26 @@ class MainWindow(AdminMenuSlots, ReviewMenuSlots, QMainWindow):
             self.label_toolbar.deleteLater()
         assert self.project is not None
         self.label_toolbar, self.label_group = window_actions.build_label_toolbar(
-            self, self.project.ontology, self.canvas.set_current_label)
+            self, self.project.ontology, self._pick_label)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.label_toolbar)
         self.label_toolbar.setEnabled(True)
         first = self.label_group.checkedAction()
         if first is not None:
-            self.canvas.set_current_label(first.data())
+            self._pick_label(first.data())
 
-    def _sync_label_toolbar(self) -> None:
-        """Check the tool bar button of the label the canvas now draws with (keys 1-9)."""
-        name = self.canvas.current_label()
+    def _pick_label(self, name: str) -> None:
+        """Draw with `name` on the image canvas and on video frames (a tool bar click)."""
+        self.canvas.set_current_label(name)
+        self.video_view.canvas().set_current_label(name)
+
+    def _sync_label_toolbar(self, source: AnnotationCanvas) -> None:
+        """Check the tool bar button of the label `source` now draws with (keys 1-9)."""
+        name = source.current_label()
         for action in self.label_group.actions():
             if action.data() == name:
                 action.setChecked(True)
+        if name is not None:
+            self._pick_label(name)
 
     def _close_project(self) -> None:
         self.canvas.set_store(None)
@@ -310,20 +335,20 @@ class MainWindow(AdminMenuSlots, ReviewMenuSlots, QMainWindow):
             return
         self.current_asset_id = asset_id
         self._current_kind = asset.kind
-        self._display_notes = tuple(_stored_notes(asset.notes))
-        size = f"{asset.width}×{asset.height}" if asset.width and asset.height else ""
-        summary = "  ·  ".join(part for part in (asset.path, asset.kind, size, asset.status)
-                               if part)
-        self.fields_panel.show_fields(summary, fields)
+        self._display_notes = tuple(split_notes(asset.notes)[0])
+        self.fields_panel.show_fields(asset_summary(asset), fields)
         self.fields_panel.set_notes(self._display_notes)
         self.browser.select_asset(asset_id)
+        size = f"{asset.width}×{asset.height}" if asset.width and asset.height else ""
         self._update_position(asset.path, size)
+        # Messages of the previous asset (a window/level, decode notes) end here.
+        self.statusBar().clearMessage()
+        self._apply_access(asset)
 
         self.video_view.clear()
         if asset.kind == "video":
             self._show_video(asset)
             return
-        self._set_asset_keys_active(True)
         if asset.kind == "text":
             self._show_text(asset_id)
             return
@@ -336,6 +361,7 @@ class MainWindow(AdminMenuSlots, ReviewMenuSlots, QMainWindow):
     def _show_text(self, asset_id: int) -> None:
         """Show a text document in the text view; text decodes fast enough for the UI thread."""
         self.canvas.clear()
+        self.zoom_label.clear()  # the text view has no zoom
         self.central.setCurrentWidget(self.text_view)
         if self.text_service is None:
             return
@@ -348,35 +374,76 @@ class MainWindow(AdminMenuSlots, ReviewMenuSlots, QMainWindow):
             self.text_view.show_document(asset_id, document.text, document.codec, annotations,
                                          guessed_encoding=document.is_encoding_guessed,
                                          variant=document.variant)
+        self._apply_text_access()
         self._shown_asset_id = asset_id
         self.asset_shown.emit(asset_id)
 
-    def _show_video(self, asset: Any) -> None:
-        """Show a video in the video view, whose frame keys take over D and A."""
+    def _show_video(self, asset: Asset) -> None:
+        """Show a video in the video view, whose frame keys take over D while it has focus."""
         self.canvas.clear()
+        self.zoom_label.clear()  # the label follows the image canvas only
         self.central.setCurrentWidget(self.video_view)
-        self._set_asset_keys_active(False)
         if self.project is not None:
             self.video_view.show_video(self.project, asset, self.store)
+            if not self._is_shown_editable:
+                self.video_view.set_store(None)
         self._shown_asset_id = asset.id
         self.asset_shown.emit(asset.id)
 
-    def _set_asset_keys_active(self, active: bool) -> None:
-        """Give D and A back to next/previous asset, or lend them to the video view.
+    def _on_asset_chosen(self, asset_id: int) -> None:
+        """Show an asset clicked in the list, then give the keyboard to its view."""
+        self.show_asset(asset_id)
+        self.focus_current_view()
 
-        CVAT uses D for the previous frame; two actions on one key would both
-        stay silent, so the asset keys step aside while a video is shown and the
-        Go menu still works by mouse.
+    def focus_current_view(self) -> None:
+        """Give focus to the view showing the asset, where tool and label keys work.
+
+        The window is activated too: after a modal dialog closes, shortcuts
+        fire only in the active window, and without a window manager (as
+        under Xvfb) nothing else activates it.
         """
-        for action_id in ("next_asset", "previous_asset"):
-            action = self.menu_actions.by_id[action_id]
-            if active:
-                saved = self._asset_key_sequences.pop(action_id, None)
-                if saved is not None:
-                    action.setShortcuts(saved)
-            elif action_id not in self._asset_key_sequences:
-                self._asset_key_sequences[action_id] = action.shortcuts()
-                action.setShortcuts([])
+        if not self.is_locked:
+            self.activateWindow()
+            self.central.currentWidget().setFocus()
+
+    # -- read-only assets ----------------------------------------------------------
+
+    def _apply_access(self, asset: Asset) -> None:
+        """Make the views read-only when the user may not change `asset`, and show the reason."""
+        if self.store is None:
+            return
+        editable = self.store.is_editable(asset.id)
+        self._is_shown_editable = editable
+        reason = "" if editable else read_only_reason(
+            asset.status, can_annotate=self.session.can(Permission.ANNOTATE))
+        self.fields_panel.set_access_note(reason)
+        self.access_label.setText(reason)
+        if self.canvas.is_read_only() == editable:
+            self.canvas.set_store(self.store if editable else None, keep_history=True)
+        if asset.kind == "video" and self.video_view.is_read_only() == editable:
+            self.video_view.set_store(self.store if editable else None)
+        if asset.kind == "text":
+            self._apply_text_access()
+
+    def _apply_text_access(self) -> None:
+        service = self.text_service if self._is_shown_editable else None
+        if self.text_view.is_read_only() != (service is None):
+            self.text_view.set_store(service)
+
+    def refresh_asset_state(self) -> None:
+        """Re-read the shown asset's review state after a review action or an edit."""
+        asset_id = self.current_asset_id
+        if self.project is None or asset_id is None or self.is_locked:
+            return
+        try:
+            asset = self.project.asset(asset_id)
+        except LabelerError as error:
+            logger.warning("Asset %d could not be read again: %s", asset_id,
+                           type(error).__name__)
+            return
+        self.asset_model.refresh_asset(asset_id)
+        self.fields_panel.set_summary(asset_summary(asset))
+        self._apply_access(asset)
 
     def _set_watermark(self, text: str | None) -> None:
         self.canvas.set_watermark(text)
@@ -423,6 +490,7 @@ class MainWindow(AdminMenuSlots, ReviewMenuSlots, QMainWindow):
                                window=loaded.window, notes=loaded.notes,
                                full_size=loaded.full_size)
         self._shown_asset_id = loaded.asset_id
+        self._on_zoom_changed(self.canvas.zoom())
         # Notes from the import (e.g. "first of 4 frames") and from decoding; a
         # display copy made at import is a still image, so only the former has them.
         notes = tuple(dict.fromkeys(self._display_notes + loaded.notes))
@@ -461,92 +529,20 @@ class MainWindow(AdminMenuSlots, ReviewMenuSlots, QMainWindow):
         self.save_state_changed.emit(state)
 
     def _on_annotations_changed(self, asset_id: int) -> None:
-        self.asset_model.refresh_asset(asset_id)
+        if asset_id == self.current_asset_id:
+            self.refresh_asset_state()  # a first edit makes a new asset "in progress"
+        else:
+            self.asset_model.refresh_asset(asset_id)
 
     def _on_canvas_status(self, message: str) -> None:
         self.statusBar().showMessage(message, 5000)
 
     def _on_zoom_changed(self, zoom: float) -> None:
-        self.zoom_label.setText(f"{zoom * 100:.0f}%")
+        if self.central.currentWidget() is self.canvas:
+            self.zoom_label.setText(f"{zoom * 100:.0f}%")
 
     def _on_canvas_error(self, message: str) -> None:
         self.statusBar().showMessage(message, 10_000)
-
-    # -- locking -------------------------------------------------------------------
-
-    @property
-    def is_locked(self) -> bool:
-        return self.session.is_locked
-
-    def lock(self, reason: str = "") -> None:
-        """Hide all content, drop decoded data and lock the session (Ctrl+L)."""
-        if self.is_locked:
-            return
-        remembered = self.current_asset_id
-        self.idle_lock.stop()
-        self.watermark.stop()
-        self.canvas.set_content_hidden(True)
-        self.text_view.set_content_hidden(True)
-        self.text_view.clear()  # drop the decoded document, not only hide it
-        self.video_view.set_content_hidden(True)
-        self.video_view.clear()
-        self.fields_panel.set_content_hidden(True)
-        self.browser.set_content_hidden(True)
-        # Decoders read the store; let them finish before it closes.
-        self.context.runner.wait_for_workers(5000)
-        if self.context.thumbnail_runner is not None:
-            self.context.thumbnail_runner.wait_for_workers(5000)
-        self._close_project()
-        self.current_asset_id = remembered
-        self.session.lock()
-        self.central.setCurrentWidget(self.lock_screen)
-        for action in self._content_actions():
-            action.setEnabled(False)
-        for label in (self.position_label, self.path_label, self.size_label,
-                      self.zoom_label, self.saved_label):
-            label.clear()
-        self.statusBar().clearMessage()
-        if self.label_toolbar is not None:
-            self.label_toolbar.setEnabled(False)
-        self.lock_screen.prepare(self.session.user, self._sign_in_again,
-                                 reason or self.tr("Locked."))
-        self._update_title()
-        self.lock_changed.emit(True)
-
-    def _sign_in_again(self, user: str, password: str) -> Session:
-        return sign_in_with_clock(self.context.root, self.context.clock)(user, password)
-
-    def _on_unlocked(self, session: Session) -> None:
-        if session.user != self.session.user:
-            session.lock()
-            return
-        remembered = self.current_asset_id
-        self.session = session
-        self.current_asset_id = None
-        for action in self._content_actions():
-            action.setEnabled(True)
-        self.central.setCurrentWidget(self.canvas)
-        self.canvas.set_content_hidden(False)
-        self.text_view.set_content_hidden(False)
-        self.video_view.set_content_hidden(False)
-        self.fields_panel.set_content_hidden(False)
-        self.browser.set_content_hidden(False)
-        try:
-            self._open_project(self._project_id)
-        except LabelerError as error:
-            report_error(self, self.tr("Reopening the project"), error,
-                         self.context.error_presenter)
-            return
-        if remembered is not None:
-            self.show_asset(remembered)
-        self.lock_changed.emit(False)
-
-    def _content_actions(self) -> list[Any]:
-        keep = {"quit", "help"}
-        return [action for action_id, action in self.menu_actions.all_bindable().items()
-                if action_id not in keep] + [self.menu_actions.switch_project,
-                                             self.menu_actions.first_asset,
-                                             self.menu_actions.last_asset]
 
     # -- shortcuts and closing -------------------------------------------------------
 
@@ -554,8 +550,12 @@ class MainWindow(AdminMenuSlots, ReviewMenuSlots, QMainWindow):
         bindings = window_actions.resolve_user_bindings(overrides)
         window_actions.apply_bindings(self.menu_actions.all_bindable(), bindings)
         self.bindings = bindings
+        self.video_view.set_window_keys(
+            sequence for action in self.menu_actions.by_id.values()
+            for sequence in action.shortcuts())
 
     def show_shortcuts(self) -> None:
+        """Open the shortcut editor (Help > Change shortcuts…) and apply what it saves."""
         ontology = self.project.ontology if self.project else None
         dialog = ShortcutsDialog(self.bindings, window_actions.label_names_by_key(ontology),
                                  self)
@@ -563,11 +563,18 @@ class MainWindow(AdminMenuSlots, ReviewMenuSlots, QMainWindow):
             overrides = dialog.overrides()
             self.context.settings.set_shortcut_overrides(overrides)
             self.apply_key_bindings(overrides)
+        self.focus_current_view()
+
+    def show_shortcut_list(self) -> None:
+        """Show every key of every view, read-only (Help > Keyboard shortcuts, F1)."""
+        ShortcutListDialog(window_groups(self), self).exec()
+        self.focus_current_view()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.context.settings.save_window(self)
         self.shutdown()
         super().closeEvent(event)
+        self.closed.emit(self.is_signing_out)
 
     def shutdown(self) -> None:
         """Close the project and lock the session; safe to call twice."""
@@ -580,11 +587,3 @@ class MainWindow(AdminMenuSlots, ReviewMenuSlots, QMainWindow):
         if not self.session.is_locked:
             self.session.lock()
 
-
-def _stored_notes(notes_json: str) -> list[str]:
-    """Return the import notes of an asset (a JSON list of strings)."""
-    try:
-        notes = json.loads(notes_json or "[]")
-    except ValueError:
-        return []
-    return [str(note) for note in notes] if isinstance(notes, list) else []

@@ -168,7 +168,7 @@ class PasswordChangeDialog(QDialog):
                 "Changing the password failed unexpectedly: %s", type(error).__name__
             )
         message = describe_error(self.tr("Changing the password"), error)
-        self._show_message(f"{message.text}\n{message.details}")
+        self._show_message(message.inline())
 
     def _clear_fields(self) -> None:
         for edit in (self.current_edit, self.new_edit, self.repeat_edit):

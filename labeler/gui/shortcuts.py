@@ -10,7 +10,8 @@ Where the defaults come from:
   Esc cancels, F1 help, Ctrl+Q quit.
 - Our own choice, one letter per tool: V select, B bbox, O rotated box,
   P polygon, L polyline, T points, K classification. Also F and Ctrl+0 fit,
-  Ctrl+1 actual size (100%), H hides shapes and Ctrl+L locks the screen.
+  Ctrl+1 actual size (100%), H hides shapes, Ctrl+L locks the screen and
+  Ctrl+Shift+L signs out.
 
 labelme binds Ctrl+0 to actual size. Here Ctrl+0 fits and Ctrl+1 is actual
 size, so that the two zoom resets sit on neighbouring keys.
@@ -63,6 +64,8 @@ SHORTCUTS: Final[tuple[Shortcut, ...]] = (
          QT_TRANSLATE_NOOP("shortcuts", "Previous asset"), _NAVIGATION),
     Shortcut("lock_screen", ("Ctrl+L",),
          QT_TRANSLATE_NOOP("shortcuts", "Lock the screen"), _APP),
+    Shortcut("sign_out", ("Ctrl+Shift+L",),
+         QT_TRANSLATE_NOOP("shortcuts", "Sign out, so that anyone can sign in"), _APP),
     Shortcut("help", ("F1",), QT_TRANSLATE_NOOP("shortcuts", "Show keyboard shortcuts"), _APP),
     Shortcut("quit", ("Ctrl+Q",), QT_TRANSLATE_NOOP("shortcuts", "Quit"), _APP),
     # Canvas: editing.
@@ -131,7 +134,7 @@ SHORTCUTS: Final[tuple[Shortcut, ...]] = (
 )
 
 MAIN_WINDOW_ACTIONS: Final = frozenset(
-    {"next_asset", "previous_asset", "lock_screen", "help", "quit"}
+    {"next_asset", "previous_asset", "lock_screen", "sign_out", "help", "quit"}
 )
 
 # Mouse gestures are fixed; they are listed in the help next to the keys.

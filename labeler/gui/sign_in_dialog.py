@@ -181,7 +181,7 @@ class PasswordForm(QWidget):
         message = describe_error(self.tr("Sign-in"), error)
         if not isinstance(error, LabelerError):
             logger.error("Sign-in failed unexpectedly: %s", type(error).__name__)
-        self._set_message(f"{message.text}\n{message.details}")
+        self._set_message(message.inline())
 
     def update_wait(self) -> None:
         """Refresh the countdown; re-enable the button once the delay has passed."""

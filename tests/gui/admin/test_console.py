@@ -304,7 +304,7 @@ def test_invalid_user_name_is_reported(
     console.users_tab.add_user_button.click()
 
     assert len(shown_errors) == 1
-    assert "invalid" in shown_errors[0].details
+    assert "invalid" in shown_errors[0].text
     assert "../evil" not in console.services.session.workspace.manifest["users"]
     assert console.tabs.isEnabled(), (
         "the console must accept input again after an error"
@@ -441,7 +441,7 @@ def test_policy_editor_round_trips_and_edits(
     editor.add_rule("")
     console.projects_tab.save_policy_button.click()
     assert len(shown_errors) == 1
-    assert "no field name" in shown_errors[0].details
+    assert "no field name" in shown_errors[0].text
 
 
 def test_create_project_from_toml_and_add_bucket(
@@ -507,7 +507,7 @@ def test_create_project_with_bad_policy_reports(
     console.projects_tab.create_project()
 
     assert len(shown_errors) == 1
-    assert "sometimes" in shown_errors[0].details
+    assert "sometimes" in shown_errors[0].text
     assert "broken" not in console.services.session.workspace.manifest["projects"]
 
 
@@ -552,7 +552,7 @@ def test_invalid_delays_are_not_saved(
     console.settings_tab.save_button.click()
 
     assert len(shown_errors) == 1
-    assert "'soon'" in shown_errors[0].details
+    assert "'soon'" in shown_errors[0].text
     assert console.services.session.workspace.manifest["settings"] == before
 
 

@@ -6,18 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QApplication, QDialog
 
 from labeler.core.admin import add_role
 from labeler.core.crypto.primitives import TEST_KDF_COST
-from labeler.core.errors import PolicyError
 from labeler.core.policy.roles import BUILT_IN_ROLES, Permission
 from labeler.gui.admin import window_slots
 from labeler.gui.admin.audit_view import AuditLogDialog
 from labeler.gui.admin.console import AdminConsoleDialog
 from labeler.gui.admin.export_tab import ExportDialog
 from labeler.gui.admin.import_tab import ImportDialog
-from labeler.gui.errors import describe_error
 from tests.core.factories import PASSWORDS
 from tests.gui.admin.test_console import FakeDialogs
 from tests.gui.test_main_window import set_workspace_setting
@@ -30,7 +28,6 @@ ACTION_PERMISSIONS = {
     "export_annotations": Permission.EXPORT,
     "audit_log": Permission.READ_AUDIT,
 }
-NOT_ALLOWED = describe_error("x", PolicyError("x")).text
 
 
 @pytest.fixture
@@ -97,15 +94,15 @@ def test_annotator_slots_show_not_allowed(
     window.open_audit_log()
     window.open_admin_console()
 
-    assert [message.text for message in shown_errors] == [NOT_ALLOWED] * 4
-    details = [message.details for message in shown_errors]
-    assert details == [
-        "user 'anna' (annotator) may not export",
-        "user 'anna' (annotator) may not import",
-        "user 'anna' (annotator) may not read audit",
-        "user 'anna' (annotator) may not manage",
+    texts = [message.text for message in shown_errors]
+    assert texts == [
+        "User 'anna' (annotator) may not export.",
+        "User 'anna' (annotator) may not import.",
+        "User 'anna' (annotator) may not read audit.",
+        "User 'anna' (annotator) may not manage.",
     ]
-    assert not any("Traceback" in text for text in details)
+    assert [message.details for message in shown_errors] == [""] * 4
+    assert not any("Traceback" in text for text in texts)
     assert fake_dialogs.shown == [], "no dialog opens for a role without the permission"
     assert not out.exists()
     assert window.project is not None, "the project is open again after the refusal"
@@ -118,8 +115,8 @@ def test_reviewer_reads_audit_only_with_read_audit(
     reviewer = open_window(demo_workspace, "rita", synchronous=True)
     assert not reviewer.menu_actions.permission_actions["audit_log"].isEnabled()
     reviewer.open_audit_log()
-    assert [message.details for message in shown_errors] == [
-        "user 'rita' (reviewer) may not read audit"
+    assert [message.text for message in shown_errors] == [
+        "User 'rita' (reviewer) may not read audit."
     ]
     reviewer.close()
 
@@ -204,3 +201,60 @@ def test_idle_console_closes_then_window_locks(
     assert results == [QDialog.DialogCode.Rejected]
     assert window.is_locked
     assert window.session.is_locked
+
+
+def enabled_menu_entries(window) -> set[str]:  # type: ignore[no-untyped-def]
+    return {
+        action.objectName()
+        for menu_action in window.menuBar().actions()
+        if menu_action.menu()
+        for action in menu_action.menu().actions()
+        if not action.isSeparator() and action.isEnabled()
+    }
+
+
+@pytest.mark.parametrize("user", ["admin", "rita", "anna"])
+def test_lock_screen_leaves_only_quit_help_sign_out(
+    demo_workspace, open_window, user: str
+) -> None:
+    window = open_window(demo_workspace, user, synchronous=True)
+    unlocked = enabled_menu_entries(window)
+
+    window.lock()
+
+    assert enabled_menu_entries(window) == {"quit", "help", "sign_out"}
+    assert not window.menu_actions.edit_shortcuts.isEnabled()
+    window.lock_screen.form.password_edit.setText(PASSWORDS[user])
+    window.lock_screen.form.submit()
+    assert not window.is_locked
+    assert enabled_menu_entries(window) == unlocked
+
+
+def test_unlock_enables_review_actions_by_role(demo_workspace, open_window) -> None:
+    window = open_window(demo_workspace, "anna", synchronous=True)
+    window.lock()
+    window.lock_screen.form.password_edit.setText(PASSWORDS["anna"])
+    window.lock_screen.form.submit()
+    actions = window.menu_actions.permission_actions
+
+    assert actions["submit_review"].isEnabled()
+    assert actions["change_password"].isEnabled()
+    assert not actions["approve_asset"].isEnabled()
+    assert not actions["reject_asset"].isEnabled()
+    assert window.menu_actions.edit_shortcuts.isEnabled()
+
+
+def test_closing_admin_dialog_returns_focus_to_view(
+    qtbot, demo_workspace, open_window, fake_dialogs
+) -> None:
+    window = open_window(demo_workspace, "admin", synchronous=True)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.browser.view.setFocus()
+    fake_dialogs.handlers[AuditLogDialog] = lambda dialog: QDialog.DialogCode.Rejected
+
+    window.open_audit_log()
+
+    qtbot.waitUntil(lambda: window.central.currentWidget().hasFocus()
+                    or window.central.currentWidget().isAncestorOf(
+                        QApplication.focusWidget()))

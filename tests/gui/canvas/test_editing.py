@@ -181,14 +181,18 @@ def test_relabel_selection_with_key(canvas: AnnotationCanvas, assets: Assets) ->
     click_image(canvas, 30, 30)
     click_image(canvas, 120, 120, Qt.KeyboardModifier.ShiftModifier)
     assert len(canvas.selected_shapes()) == 2
+    messages: list[str] = []
+    canvas.status_message.connect(messages.append)
 
     _key(canvas, Qt.Key.Key_2)
 
+    assert messages[-1] == "Relabelled 2 shapes as vehicle"
     stored = _stored_by_id(assets)
     assert stored[first].label == "vehicle"
     assert stored[second].label == "vehicle"
     assert canvas.undo_stack().count() == 1
-    assert canvas.current_label() == "person"
+    # The key also picks the label for new shapes, which the label tool bar shows.
+    assert canvas.current_label() == "vehicle"
 
     canvas.undo_stack().undo()
     stored = _stored_by_id(assets)
@@ -207,7 +211,8 @@ def test_relabel_skips_shapes_the_label_forbids(canvas: AnnotationCanvas,
     _key(canvas, Qt.Key.Key_2)  # vehicle allows no polygons
 
     assert _stored_by_id(assets)[polygon_id].label == "person"
-    assert any("1 skipped" in message for message in messages)
+    assert messages[-1] == ("Relabelled 0 shapes as vehicle; 1 skipped because vehicle "
+                            "does not allow their kind")
 
 
 def test_nudge_with_arrow_keys(canvas: AnnotationCanvas, assets: Assets) -> None:
@@ -301,11 +306,38 @@ def test_paste_on_same_asset_offsets_copies(canvas: AnnotationCanvas,
     _seed(canvas, assets, _box(100, 100, 80, 60, assets.first))
     canvas.select(canvas.shape_items())
     assert canvas.copy_selection() == 1
+    messages: list[str] = []
+    canvas.status_message.connect(messages.append)
 
     assert canvas.paste() == 1
 
     xs = sorted(a.data["x"] for a in assets.stored(assets.first))
     assert xs == [100, 110]
+    assert messages[-1] == "Pasted 1 shape"
+
+
+def test_read_only_spell_keeps_clipboard_and_history(canvas: AnnotationCanvas,
+                                                     assets: Assets) -> None:
+    """A frozen asset shown read-only in between keeps copy, paste and undo working."""
+    store = assets.store
+    _seed(canvas, assets, _box(100, 100, 80, 60, assets.first))
+    canvas.select(canvas.shape_items())
+    canvas.copy_selection()
+    canvas.delete_selection()
+    assert canvas.undo_stack().count() == 1
+
+    undo = next(a for a in canvas.actions() if a.objectName() == "canvas_undo")
+    canvas.set_store(None, keep_history=True)
+    assert not undo.isEnabled()
+    assert canvas.paste() == 0
+    canvas.set_store(store, keep_history=True)
+
+    assert undo.isEnabled()
+    assert canvas.undo_stack().count() == 1
+    assert canvas.paste() == 1
+    canvas.set_store(None)
+    canvas.set_store(store)
+    assert canvas.paste() == 0, "another store (project or session) drops the clipboard"
 
 
 def test_history_is_kept_per_asset(canvas: AnnotationCanvas, assets: Assets) -> None:

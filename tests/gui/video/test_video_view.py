@@ -297,3 +297,51 @@ def test_annotations_from_store_shown_on_open(qtbot: QtBot, project: Project) ->
     shown = list(view.displayed_annotations().values())
     assert [a.data["x"] for a in shown] == [pytest.approx(10.0)]
     assert len(view.canvas().shape_items()) == 1
+
+
+def test_read_only_video_takes_no_edits(view: VideoAnnotationView, project: Project) -> None:
+    track_id = _draw_box(view, 10.0)
+    messages: list[str] = []
+    view.status_message.connect(messages.append)
+
+    view.set_store(None)
+
+    assert view.is_read_only()
+    view.go_to_frame(10)
+    assert not _move(view, track_id, 60.0)
+    view.select_track(track_id)
+    view.toggle_keyframe()
+    assert [k.frame for k in _stored_track(project, track_id).keyframes] == [0]
+    assert messages
+
+
+def test_claimed_window_key_steps_frame(qtbot: QtBot, view: VideoAnnotationView) -> None:
+    """A key the main window binds too (D) steps a frame while the view has focus."""
+    from PySide6.QtGui import QAction, QKeySequence
+
+    outside = QAction("Next asset", view.window())
+    outside.setShortcut(QKeySequence("D"))
+    fired: list[bool] = []
+    outside.triggered.connect(lambda: fired.append(True))
+    view.window().addAction(outside)
+    view.set_window_keys([QKeySequence("D")])
+    view.go_to_frame(15)
+
+    qtbot.keyClick(view.canvas().view().viewport(), Qt.Key.Key_D)
+
+    assert view.current_frame() == 14
+    assert fired == []
+
+
+def test_position_keeps_apart_from_next_frames(qtbot: QtBot,
+                                               view: VideoAnnotationView) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    view.resize(1, 400)  # as narrow as its layout allows
+    qtbot.waitUntil(lambda: view.width() < 800)
+    position = view.findChild(QLabel, "videoPosition")
+    next_frames = view.findChild(QLabel, "nextFramesLabel")
+
+    assert next_frames.text() == "Next frames:"
+    gap = next_frames.geometry().left() - position.geometry().right()
+    assert gap >= 12
