@@ -198,6 +198,12 @@ def _count_frames(image: Image.Image, name: str, max_pixels: int) -> int:
 JPEG_DECODE_VERIFY_MAX_BYTES: Final = 2 * 1024 * 1024
 
 
+# The segments before the scan (EXIF with a thumbnail, ICC, XMP) fit in the
+# head; the end-of-image marker is nearly always within the tail.
+_JPEG_HEADER_BYTES: Final = 1024 * 1024
+_JPEG_TAIL_BYTES: Final = 64 * 1024
+
+
 def _jpeg_ends_cleanly(path: Path) -> bool:
     """Return whether a JPEG's segments parse up to the scan and an EOI marker follows.
 
@@ -206,7 +212,13 @@ def _jpeg_ends_cleanly(path: Path) -> bool:
     after it. Damage inside the scan data is not detected by this check. The
     EOI is searched from the end, where it nearly always is.
     """
-    data = path.read_bytes()
+    with path.open("rb") as stream:
+        data = stream.read(_JPEG_HEADER_BYTES)
+        size = stream.seek(0, 2)
+        stream.seek(max(0, size - _JPEG_TAIL_BYTES))
+        tail = stream.read()
+    if size <= _JPEG_HEADER_BYTES:
+        tail = data
     position = 2
     while position + 4 <= len(data):
         if data[position] != 0xFF:
@@ -220,7 +232,13 @@ def _jpeg_ends_cleanly(path: Path) -> bool:
             continue
         length = int.from_bytes(data[position + 2 : position + 4], "big")
         if marker == 0xDA:
-            return data.rfind(b"\xff\xd9") >= position + 2 + length
+            scan_start = position + 2 + length
+            end = tail.rfind(b"\xff\xd9")
+            if end >= 0 and size - len(tail) + end >= scan_start:
+                return True
+            # Data after the EOI (a camera's trailer) can push it out of the
+            # tail that was read; search the whole file before rejecting it.
+            return path.read_bytes().rfind(b"\xff\xd9") >= scan_start
         position += 2 + length
     return False
 

@@ -214,8 +214,8 @@ def _syncfs(folder: Path) -> bool:
 
 @functools.cache
 def _writer() -> ThreadPoolExecutor:
-    """One background thread shared by every chunk folder for file writes."""
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="labeler-chunk-writer")
+    """Background threads shared by every chunk folder for file writes."""
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="labeler-chunk-writer")
 
 
 @functools.cache
