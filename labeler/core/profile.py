@@ -61,7 +61,7 @@ _STATION_ID: Final = re.compile(r"^st-[0-9a-f]{16}$")
 
 
 class ProfileError(ConfigError):
-    """A profile file was rejected; the message says which check failed."""
+    """A profile file was rejected; the message names the check that failed."""
 
 
 class FingerprintNotAcceptedError(ProfileError):

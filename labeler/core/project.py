@@ -107,7 +107,7 @@ class Project:
         self.folder = session.workspace.project_folder(self.id)
         self._versions = dict(session.keyring.projects.get(self.id, {}))
         if not self._versions:
-            raise PolicyError(f"user {session.user!r} holds no keys for project {self.id!r}")
+            raise PolicyError(f"user {session.user!r} has no keys for project {self.id!r}")
         self.key_version = max(self._versions)
         self.connection: Connection | None = self._open_store()
         self.chunks = ChunkFolder(self.folder / "chunks", self.id)

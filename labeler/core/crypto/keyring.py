@@ -153,12 +153,12 @@ class Keyring:
     def project_keys(self, project_id: str, key_version: int | None = None) -> ProjectKeys:
         versions = self.projects.get(project_id)
         if not versions:
-            raise CryptoError(f"user {self.user!r} holds no keys for project {project_id!r}")
+            raise CryptoError(f"user {self.user!r} has no keys for project {project_id!r}")
         if key_version is None:
             key_version = max(versions)
         if key_version not in versions:
             raise CryptoError(
-                f"user {self.user!r} holds no keys of version {key_version} "
+                f"user {self.user!r} has no keys of version {key_version} "
                 f"for project {project_id!r}"
             )
         return versions[key_version]

@@ -126,7 +126,7 @@ class FieldPolicy:
         return class_for_roles(self.original_roles() or {"admin"})
 
     def classes(self) -> set[str]:
-        """Every class a value or an original file can be stored under by this policy."""
+        """Return every class a value or an original file can be stored under by this policy."""
         found: set[str] = set()
         for rule in (*self.rules, self.default):
             for level in (Visibility.VISIBLE, Visibility.MASKED):
@@ -157,7 +157,7 @@ class FieldPolicy:
 
 
 def _may_match_embedded(pattern: str) -> bool:
-    """Whether a rule's pattern can match an EXIF or DICOM field name."""
+    """Return whether a rule's pattern can match an EXIF or DICOM field name."""
     if pattern.startswith(EMBEDDED_NAMESPACES):
         return True
     prefix = pattern.split("*", 1)[0].split("?", 1)[0].split("[", 1)[0]
