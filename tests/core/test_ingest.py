@@ -255,3 +255,19 @@ def test_large_truncated_jpeg_is_rejected(tmp_path: Path) -> None:
     assert report.added == 1
     assert report.failed == [("cut.jpg", "image data ends early (truncated file); "
                                          "re-copy it from the source")]
+
+
+def test_short_csv_row_is_reported_and_applied(tmp_path: Path) -> None:
+    bucket = tmp_path / "bucket"
+    bucket.mkdir()
+    (bucket / "a.txt").write_text("text\n")
+    (bucket / "metadata.csv").write_text("path,site,consent,batch\na.txt,North\n")
+    workspace = build_workspace(tmp_path / "ws", bucket)
+    report = _import_as_admin(workspace)
+    assert any("line 2 has 2 values" in reason for _path, reason in report.failed)
+    session = workspace.sign_in("admin")
+    project = session.open_project(workspace.project_id)
+    values = {f.name: f.value for f in project.fields_for_user(project.find_asset("a.txt").id)}
+    session.lock()
+    assert values["csv.site"] == "North"
+    assert "csv.consent" not in values

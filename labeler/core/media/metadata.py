@@ -489,6 +489,16 @@ def _add_csv_row(
             )
         )
         return
+    if 1 < len(cells) < len(columns):
+        # The row is still applied: its missing fields are simply not stored.
+        errors.append(
+            MediaError(
+                f"{name}: line {line} has {len(cells)} values but the header has"
+                f" {len(columns)} columns; its last {len(columns) - len(cells)} fields"
+                " are left out"
+            )
+        )
+    short = 1 < len(cells) < len(columns)
     cells = cells + [""] * (len(columns) - len(cells))
     relative = _csv_relative_path(cells[path_index], name, line)
     if isinstance(relative, MediaError):
@@ -506,7 +516,7 @@ def _add_csv_row(
     rows[relative] = {
         f"csv.{column}": cell
         for index, (column, cell) in enumerate(zip(columns, cells, strict=True))
-        if index != path_index
+        if index != path_index and not (short and cell == "")
     }
 
 
