@@ -1,4 +1,4 @@
-"""Move original files to the keys a changed field policy asks for.
+"""Move original files to the keys a changed field policy requires.
 
 Called by an admin (who holds every key) after a policy change: originals
 that must now be hidden from some role get a display copy and move under the
@@ -47,7 +47,7 @@ def _reencrypt_blob(project: Project, blob_id: int, class_id: str | None) -> lis
 
 
 def reclass_originals(project: Project, max_pixels: int) -> int:
-    """Bring every original file under the key the project's current policy asks for.
+    """Bring every original file under the key the project's current policy requires.
 
     Returns the number of originals moved or given a display copy.
     """

@@ -1,7 +1,7 @@
 """A signed-in user: the unlocked keyring plus what the user's role allows.
 
 Every check of a role lives here or in `Project`, so the CLI, the GUI and any
-script get the same answers. Where a check protects data rather than an
+script get the same result. Where a check protects data rather than an
 action, cryptography backs it: a role is never granted a key to data it must
 not read.
 """
@@ -60,7 +60,8 @@ class Session:
         check_name(admin, "user")
         check_new_password(password, admin)
         if Workspace.exists(root):
-            raise StorageError(f"{str(root)!r} already holds a workspace")
+            raise StorageError(
+                f"{str(root)!r} already contains a workspace; choose an empty folder")
         root.mkdir(parents=True, exist_ok=True)
         org = OrgKeys.generate()
         manifest = new_manifest(str(uuid.uuid4()), org)

@@ -237,7 +237,7 @@ def test_csv_row_leaving_bucket_is_reported(tmp_path: Path) -> None:
 
 
 def test_large_truncated_jpeg_is_rejected(tmp_path: Path) -> None:
-    """JPEGs over the decode-verify size get the structure check, which still sees a cut."""
+    """JPEGs over the decode-verify size get the structure check, which still detects a cut."""
     import numpy as np
     from PIL import Image
 

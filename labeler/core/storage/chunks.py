@@ -5,7 +5,7 @@ under the project's content key (or a class key), with a fresh nonce and an
 AAD that binds project, blob (its random uid), variant, chunk index and chunk
 count. A chunk
 moved to another blob or position, a swapped chunk, or a dropped last chunk
-therefore fails to decrypt. File names are random and say nothing about the
+therefore fails to decrypt. File names are random and reveal nothing about the
 content. A chunk is synced to disk before the store row that names it is
 committed; files that no row names are orphans and `collect_orphans` removes
 them.

@@ -18,7 +18,7 @@ Point = tuple[float, float]
 Bounds = tuple[float, float, float, float]  # x0, y0, x1, y1
 
 BOX_HANDLES: Final = ("nw", "n", "ne", "e", "se", "s", "sw", "w")
-# Where each handle sits on the box, as fractions of (w, h) from the centre.
+# Handle positions on the box, as fractions of (w, h) from the centre.
 _HANDLE_OFFSETS: Final = {
     "nw": (-0.5, -0.5), "n": (0.0, -0.5), "ne": (0.5, -0.5), "e": (0.5, 0.0),
     "se": (0.5, 0.5), "s": (0.0, 0.5), "sw": (-0.5, 0.5), "w": (-0.5, 0.0),
@@ -232,11 +232,20 @@ def rotate_towards(data: Mapping[str, Any], point: Point, *, snap: float = 0.0) 
     return {**data, "angle": tidy(angle % 360.0)}
 
 
+def _shift_inside(low: float, high: float, limit: float) -> float:
+    """Return the shift that moves the span [low, high] inside [0, limit]."""
+    if low < 0:
+        return -low
+    if high > limit:
+        return limit - high
+    return 0.0
+
+
 def keep_rotated_inside(data: Mapping[str, Any], size: tuple[float, float]) -> Data:
     """Shift a rotated box so that its corners are inside the image where it fits."""
     x0, y0, x1, y1 = bounds("rotated_bbox", data)
-    dx = -x0 if x0 < 0 else (size[0] - x1 if x1 > size[0] else 0.0)
-    dy = -y0 if y0 < 0 else (size[1] - y1 if y1 > size[1] else 0.0)
+    dx = _shift_inside(x0, x1, size[0])
+    dy = _shift_inside(y0, y1, size[1])
     if x1 - x0 > size[0]:
         dx = 0.0
     if y1 - y0 > size[1]:
